@@ -1,0 +1,174 @@
+package io.mooncake.engine.batch;
+
+import io.mooncake.engine.api.Batch;
+import io.mooncake.engine.api.BatchResult;
+import io.mooncake.engine.api.ErrorCode;
+import io.mooncake.engine.api.MooncakeException;
+import io.mooncake.engine.api.OpCode;
+import io.mooncake.engine.api.TransferState;
+import io.mooncake.engine.api.TransferStatus;
+import io.mooncake.engine.stats.TransferListener;
+import io.mooncake.engine.transport.RemoteTarget;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A batch of at most {@code capacity} tasks with one completion future and one deadline.
+ *
+ * <p>The future completes when the batch is full and every task has ended; tasks are added only
+ * by the submitting thread(s) through {@link #add}, and end on transport or timer threads.
+ * Thread-safe.
+ */
+public final class BatchImpl implements Batch {
+
+    private final long id;
+    private final TransferTask[] tasks;
+    private final AtomicInteger size = new AtomicInteger();
+    private final AtomicInteger unfinished = new AtomicInteger();
+    private final CompletableFuture<BatchResult> completion = new CompletableFuture<>();
+    private final TransferListener listener;
+    private final Deadlines deadlines;
+    private final Duration timeout;
+    private volatile ScheduledFuture<?> deadline;
+
+    public BatchImpl(long id, int capacity, TransferListener listener, Deadlines deadlines, Duration timeout) {
+        if (capacity <= 0) {
+            throw new MooncakeException(ErrorCode.INVALID_ARGUMENT,
+                    "invalid batch size " + capacity + "; a batch holds at least 1 request");
+        }
+        this.id = id;
+        this.tasks = new TransferTask[capacity];
+        this.listener = listener;
+        this.deadlines = deadlines;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    public int capacity() {
+        return tasks.length;
+    }
+
+    @Override
+    public int size() {
+        return size.get();
+    }
+
+    /** Reserves {@code count} task slots; throws TOO_MANY_REQUESTS when the batch would overflow. */
+    public int reserve(int count) {
+        for (;;) {
+            int cur = size.get();
+            if (cur + count > tasks.length) {
+                throw new MooncakeException(ErrorCode.TOO_MANY_REQUESTS, "batch " + id + " holds " + tasks.length
+                        + " requests and already has " + cur + "; cannot add " + count
+                        + "; allocate a larger batch or a new one");
+            }
+            if (size.compareAndSet(cur, cur + count)) {
+                unfinished.addAndGet(count);
+                if (deadline == null) {
+                    deadline = deadlines.schedule(this::expire, timeout);
+                }
+                return cur;
+            }
+        }
+    }
+
+    /** Creates the task at a reserved index. */
+    public TransferTask add(int index, OpCode op, long source, long targetAddress, long length, RemoteTarget target,
+            String protocol) {
+        TransferTask t = new TransferTask(this, index, op, source, targetAddress, length, target, protocol);
+        tasks[index] = t;
+        return t;
+    }
+
+    void taskFinished(TransferTask task, TransferState outcome) {
+        listener.onTransfer(task.protocol(), task.target() == null ? "" : task.target().segmentName(),
+                task.opCode(), task.length(), outcome, System.nanoTime() - task.submittedNanos());
+        if (unfinished.decrementAndGet() == 0 && size.get() == tasks.length) {
+            complete();
+        }
+    }
+
+    private void complete() {
+        ScheduledFuture<?> d = deadline;
+        if (d != null) {
+            d.cancel(false);
+        }
+        List<TransferStatus> statuses = new ArrayList<>(tasks.length);
+        for (TransferTask t : tasks) {
+            statuses.add(t.status());
+        }
+        completion.complete(new BatchResult(id, statuses));
+    }
+
+    private void expire() {
+        String reason = "no completion within " + timeout.toMillis() + " ms (transferTimeout); raise "
+                + "mooncake.transfer-timeout or check the peer and the network";
+        endAll(TransferState.TIMEOUT, reason);
+    }
+
+    private void endAll(TransferState state, String reason) {
+        int n = size.get();
+        for (int i = 0; i < n; i++) {
+            TransferTask t = tasks[i];
+            if (t != null) {
+                t.finish(state, reason);
+            }
+        }
+    }
+
+    @Override
+    public TransferStatus status(int taskId) {
+        if (taskId < 0 || taskId >= size.get() || tasks[taskId] == null) {
+            throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, "batch " + id + " has " + size.get()
+                    + " requests; task id " + taskId + " does not exist");
+        }
+        return tasks[taskId].status();
+    }
+
+    /** The task at {@code index}. */
+    public TransferTask task(int index) {
+        return tasks[index];
+    }
+
+    /** Whether every submitted request has ended. */
+    public boolean isIdle() {
+        return unfinished.get() == 0;
+    }
+
+    @Override
+    public CompletableFuture<BatchResult> completion() {
+        return completion;
+    }
+
+    @Override
+    public void cancel() {
+        endAll(TransferState.CANCELED, "canceled by the caller");
+    }
+
+    @Override
+    public BatchResult await(Duration timeout) {
+        try {
+            return completion.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            endAll(TransferState.TIMEOUT, "caller stopped waiting after " + timeout.toMillis() + " ms");
+            return completion.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            endAll(TransferState.CANCELED, "caller interrupted while waiting");
+            return completion.join();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.mooncake.engine.batch;
+
+import io.mooncake.engine.api.OpCode;
+import io.mooncake.engine.api.TransferState;
+import io.mooncake.engine.api.TransferStatus;
+import io.mooncake.engine.transport.RemoteTarget;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One submitted request while it runs: its fields, its slice counter and its state.
+ *
+ * <p>A transport calls {@link #expectSlices(int)} once before posting slices, then each slice
+ * ends exactly once through {@link #sliceCompleted(long)} or {@link #sliceFailed(String)}. The
+ * state moves from PENDING to exactly one terminal state by compare-and-set, so a slice that
+ * completes after a TIMEOUT or CANCELED changes nothing. Thread-safe.
+ */
+public final class TransferTask {
+
+    private static final VarHandle STATE;
+    private static final VarHandle REMAINING;
+    private static final VarHandle TRANSFERRED;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(TransferTask.class, "state", int.class);
+            REMAINING = l.findVarHandle(TransferTask.class, "remaining", int.class);
+            TRANSFERRED = l.findVarHandle(TransferTask.class, "transferred", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static final int PENDING = TransferState.PENDING.ordinal();
+    private static final TransferState[] STATES = TransferState.values();
+
+    private final BatchImpl batch;
+    private final int index;
+    private final OpCode opCode;
+    private final long source;
+    private final long targetAddress;
+    private final long length;
+    private final RemoteTarget target;
+    private final String protocol;
+    private final long submittedNanos;
+
+    @SuppressWarnings("unused") // VarHandle
+    private volatile int state = PENDING;
+    @SuppressWarnings("unused") // VarHandle
+    private volatile int remaining;
+    @SuppressWarnings("unused") // VarHandle
+    private volatile long transferred;
+    private volatile String failureReason;
+
+    TransferTask(BatchImpl batch, int index, OpCode opCode, long source, long targetAddress, long length,
+            RemoteTarget target, String protocol) {
+        this.batch = batch;
+        this.index = index;
+        this.opCode = opCode;
+        this.source = source;
+        this.targetAddress = targetAddress;
+        this.length = length;
+        this.target = target;
+        this.protocol = protocol;
+        this.submittedNanos = System.nanoTime();
+    }
+
+    public OpCode opCode() {
+        return opCode;
+    }
+
+    /** Local address. */
+    public long source() {
+        return source;
+    }
+
+    /** Remote address (absolute, in the target process). */
+    public long targetAddress() {
+        return targetAddress;
+    }
+
+    public long length() {
+        return length;
+    }
+
+    public RemoteTarget target() {
+        return target;
+    }
+
+    public String protocol() {
+        return protocol;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    long submittedNanos() {
+        return submittedNanos;
+    }
+
+    /** Sets how many slices the transport will complete; call once, before posting any. */
+    public void expectSlices(int count) {
+        if (count <= 0) {
+            throw new IllegalArgumentException("slice count must be > 0: " + count);
+        }
+        REMAINING.setVolatile(this, count);
+    }
+
+    /** One slice of {@code bytes} ended well; the last one completes the task. */
+    public void sliceCompleted(long bytes) {
+        TRANSFERRED.getAndAdd(this, bytes);
+        if ((int) REMAINING.getAndAdd(this, -1) == 1) {
+            finish(TransferState.COMPLETED, null);
+        }
+    }
+
+    /** One slice failed; the task ends FAILED with {@code reason} unless it already ended. */
+    public void sliceFailed(String reason) {
+        finish(TransferState.FAILED, reason);
+    }
+
+    /** Whether the task has ended; transports skip slices of ended tasks that were not sent yet. */
+    public boolean isDone() {
+        return (int) STATE.getVolatile(this) != PENDING;
+    }
+
+    public TransferState state() {
+        return STATES[(int) STATE.getVolatile(this)];
+    }
+
+    public TransferStatus status() {
+        return new TransferStatus(state(), (long) TRANSFERRED.getVolatile(this), failureReason);
+    }
+
+    /** Ends the task in {@code terminal} unless it already ended; returns whether this call ended it. */
+    public boolean finish(TransferState terminal, String reason) {
+        if (STATE.compareAndSet(this, PENDING, terminal.ordinal())) {
+            if (terminal != TransferState.COMPLETED) {
+                failureReason = reason;
+            }
+            batch.taskFinished(this, terminal);
+            return true;
+        }
+        return false;
+    }
+}

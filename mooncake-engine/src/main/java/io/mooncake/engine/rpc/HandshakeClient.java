@@ -1,0 +1,75 @@
+package io.mooncake.engine.rpc;
+
+import io.mooncake.engine.api.ErrorCode;
+import io.mooncake.engine.api.MooncakeException;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Sends one handshake request and reads the reply, on a new connection, with the connect and
+ * exchange bounded by deadlines. Stateless and thread-safe.
+ */
+public final class HandshakeClient {
+
+    private final int connectTimeoutMillis;
+    private final int timeoutMillis;
+    private final int maxLength;
+
+    public HandshakeClient(Duration connectTimeout, Duration timeout, int maxLength) {
+        this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
+        this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+        this.maxLength = maxLength;
+    }
+
+    /**
+     * Sends {@code body} as a request of {@code type} to {@code host:port} and returns the parsed reply.
+     *
+     * @throws MooncakeException DNS, SOCKET (connect, I/O, timeout, type mismatch) or MALFORMED_JSON
+     */
+    public JsonNode call(String host, int port, HandshakeType type, JsonNode body) {
+        String json = HandshakeServer.MAPPER.writeValueAsString(body) + "\n";
+        return call(host, port, new HandshakeFrame(type, json, false));
+    }
+
+    /** Sends a raw frame (for tests and legacy peers) and returns the parsed reply. */
+    public JsonNode call(String host, int port, HandshakeFrame request) {
+        String peer = host + ":" + port;
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw new MooncakeException(ErrorCode.DNS, "cannot resolve host '" + host + "' of peer " + peer);
+        }
+        try (Socket s = new Socket()) {
+            s.setTcpNoDelay(true);
+            s.connect(address, connectTimeoutMillis);
+            s.setSoTimeout(timeoutMillis);
+            request.writeTo(s.getOutputStream());
+            HandshakeFrame reply = HandshakeFrame.readFrom(s.getInputStream(), maxLength);
+            if (reply.type() != request.type() || reply.legacy() != request.legacy()) {
+                throw new MooncakeException(ErrorCode.SOCKET, "peer " + peer + " answered a " + request.type()
+                        + " request with a " + reply.type() + " reply");
+            }
+            return HandshakeServer.MAPPER.readTree(reply.json());
+        } catch (UnknownHostException e) {
+            throw new MooncakeException(ErrorCode.DNS, "cannot resolve host '" + host + "' of peer " + peer, e);
+        } catch (SocketTimeoutException e) {
+            throw new MooncakeException(ErrorCode.SOCKET, "handshake " + request.type() + " with " + peer
+                    + " timed out (connect " + connectTimeoutMillis + " ms, exchange " + timeoutMillis + " ms)", e);
+        } catch (EOFException e) {
+            throw new MooncakeException(ErrorCode.SOCKET, "peer " + peer + " closed the handshake connection without"
+                    + " a reply to " + request.type() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new MooncakeException(ErrorCode.SOCKET, "handshake " + request.type() + " with " + peer
+                    + " failed: " + e, e);
+        } catch (JacksonException e) {
+            throw new MooncakeException(ErrorCode.MALFORMED_JSON, "peer " + peer + " sent a reply that is not JSON: "
+                    + e.getOriginalMessage(), e);
+        }
+    }
+}

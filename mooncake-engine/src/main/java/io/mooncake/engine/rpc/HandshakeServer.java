@@ -1,0 +1,198 @@
+package io.mooncake.engine.rpc;
+
+import io.mooncake.engine.api.ErrorCode;
+import io.mooncake.engine.api.MooncakeException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The handshake listener: one request per connection, answered with the request's type, then a
+ * half-close. Unlike the reference (one connection at a time on one thread), connections are
+ * served concurrently by a small pool, each bounded by a receive timeout, so a slow or silent
+ * client cannot stall other peers.
+ *
+ * <p>A bad frame or bad JSON closes that connection without a reply, as the reference does.
+ */
+public final class HandshakeServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HandshakeServer.class);
+    static final JsonMapper MAPPER = JsonMapper.builder().build();
+
+    private final ServerSocket server;
+    private final HandshakeHandler handler;
+    private final int maxLength;
+    private final int timeoutMillis;
+    private final ExecutorService workers;
+    private final Thread acceptor;
+    private volatile boolean closed;
+
+    private HandshakeServer(ServerSocket server, HandshakeHandler handler, int maxLength, Duration timeout) {
+        this.server = server;
+        this.handler = handler;
+        this.maxLength = maxLength;
+        this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+        AtomicInteger n = new AtomicInteger();
+        this.workers = new ThreadPoolExecutor(1, 8, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1024), r -> {
+            Thread t = new Thread(r, "mooncake-handshake-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.acceptor = new Thread(this::acceptLoop, "mooncake-handshake-accept-" + server.getLocalPort());
+        this.acceptor.setDaemon(true);
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @param bindAddress address to bind, {@code null} for the wildcard address
+     * @param port the port, or 0 to take a free one in [{@code minPort}, {@code maxPort}]
+     */
+    public static HandshakeServer start(String bindAddress, int port, int minPort, int maxPort, int backlog,
+            HandshakeHandler handler, int maxLength, Duration timeout) {
+        ServerSocket s = PortBinder.bind(bindAddress, port, minPort, maxPort, (addr) -> {
+            ServerSocket ss = new ServerSocket();
+            ss.setReuseAddress(true);
+            ss.bind(addr, backlog);
+            return ss;
+        }, "handshake");
+        HandshakeServer hs = new HandshakeServer(s, handler, maxLength, timeout);
+        hs.acceptor.start();
+        return hs;
+    }
+
+    /** The bound port. */
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket s;
+            try {
+                s = server.accept();
+            } catch (IOException e) {
+                if (!closed) {
+                    log.warn("Handshake listener on port {} failed to accept: {}", port(), e.toString());
+                }
+                continue;
+            }
+            try {
+                workers.execute(() -> serve(s));
+            } catch (RejectedExecutionException e) {
+                log.warn("Handshake server busy; dropping connection from {}", s.getRemoteSocketAddress());
+                closeQuietly(s);
+            }
+        }
+    }
+
+    private void serve(Socket s) {
+        try (s) {
+            s.setSoTimeout(timeoutMillis);
+            s.setTcpNoDelay(true);
+            InputStream in = s.getInputStream();
+            HandshakeFrame request = HandshakeFrame.readFrom(in, maxLength);
+            JsonNode body = MAPPER.readTree(request.json());
+            if (body == null || !body.isObject()) {
+                log.debug("Handshake from {}: body is not a JSON object; closing", s.getRemoteSocketAddress());
+                return;
+            }
+            JsonNode reply = handler.handle(request.type(), body);
+            String json = MAPPER.writeValueAsString(reply) + "\n";
+            new HandshakeFrame(request.type(), json, request.legacy()).writeTo(s.getOutputStream());
+            s.shutdownOutput();
+            // Wait (bounded by the receive timeout) for the client's EOF, as the reference does.
+            while (in.read() >= 0) {
+                // discard
+            }
+        } catch (MooncakeException | JacksonException e) {
+            log.debug("Handshake from {} rejected: {}", s.getRemoteSocketAddress(), e.getMessage());
+        } catch (SocketException e) {
+            log.trace("Handshake connection from {} ended: {}", s.getRemoteSocketAddress(), e.toString());
+        } catch (IOException e) {
+            log.debug("Handshake connection from {} failed: {}", s.getRemoteSocketAddress(), e.toString());
+        } catch (RuntimeException e) {
+            log.warn("Handshake handler failed for a request from {}", s.getRemoteSocketAddress(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            server.close();
+        } catch (IOException e) {
+            log.trace("closing handshake listener", e);
+        }
+        workers.shutdownNow();
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+    }
+
+    /** Binds a listener to a given port or to a free one in a range, as the reference picks RPC ports. */
+    public static final class PortBinder {
+
+        /** Opens a listener bound to an address. */
+        @FunctionalInterface
+        public interface Opener<T> {
+            T open(InetSocketAddress address) throws IOException;
+        }
+
+        private PortBinder() {
+        }
+
+        /**
+         * Binds {@code port}, or when it is 0 tries random ports in [{@code min}, {@code max}]
+         * (up to 500 tries, like the reference).
+         */
+        public static <T> T bind(String bindAddress, int port, int min, int max, Opener<T> opener, String what) {
+            if (port != 0) {
+                try {
+                    return opener.open(address(bindAddress, port));
+                } catch (IOException e) {
+                    throw new MooncakeException(ErrorCode.SOCKET, "cannot bind " + what + " port " + port
+                            + (bindAddress == null ? "" : " on " + bindAddress) + ": " + e.getMessage()
+                            + "; the port is in use or not permitted: choose another port or 0 for a free one", e);
+                }
+            }
+            IOException last = null;
+            java.util.concurrent.ThreadLocalRandom rnd = java.util.concurrent.ThreadLocalRandom.current();
+            for (int i = 0; i < 500; i++) {
+                int p = min + rnd.nextInt(max - min + 1);
+                try {
+                    return opener.open(address(bindAddress, p));
+                } catch (IOException e) {
+                    last = e;
+                }
+            }
+            throw new MooncakeException(ErrorCode.SOCKET, "no free " + what + " port in " + min + "-" + max
+                    + " after 500 tries (last error: " + (last == null ? "none" : last.getMessage())
+                    + "); widen MC_MIN_RPC_PORT/MC_MAX_RPC_PORT or set the port explicitly", last);
+        }
+
+        private static InetSocketAddress address(String bindAddress, int port) {
+            return bindAddress == null ? new InetSocketAddress(port) : new InetSocketAddress(bindAddress, port);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.mooncake.engine.stats;
+
+import io.mooncake.engine.api.OpCode;
+import io.mooncake.engine.api.TransferState;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters the engine keeps for every transport: bytes moved and requests by outcome, per
+ * protocol and opcode. LongAdders, so recording costs a few nanoseconds and never blocks.
+ * Thread-safe.
+ */
+public final class TransferStats implements TransferListener {
+
+    /** Counters of one protocol and opcode. */
+    public static final class Counters {
+        final LongAdder bytes = new LongAdder();
+        final LongAdder[] byOutcome = new LongAdder[TransferState.values().length];
+
+        Counters() {
+            for (int i = 0; i < byOutcome.length; i++) {
+                byOutcome[i] = new LongAdder();
+            }
+        }
+
+        /** Bytes of requests that ended COMPLETED. */
+        public long bytes() {
+            return bytes.sum();
+        }
+
+        /** Requests that ended with {@code state}. */
+        public long requests(TransferState state) {
+            return byOutcome[state.ordinal()].sum();
+        }
+    }
+
+    private final ConcurrentHashMap<String, Counters[]> byProtocol = new ConcurrentHashMap<>();
+    private final LongAdder inFlight = new LongAdder();
+
+    @Override
+    public void onTransfer(String protocol, String peer, OpCode op, long bytes, TransferState outcome,
+            long latencyNanos) {
+        Counters c = counters(protocol, op);
+        if (outcome == TransferState.COMPLETED) {
+            c.bytes.add(bytes);
+        }
+        c.byOutcome[outcome.ordinal()].increment();
+        inFlight.decrement();
+    }
+
+    /** Called by the engine when a request is submitted. */
+    public void submitted() {
+        inFlight.increment();
+    }
+
+    /** Requests submitted and not yet ended. */
+    public long inFlight() {
+        return inFlight.sum();
+    }
+
+    /** Counters of one protocol and opcode (created on first use). */
+    public Counters counters(String protocol, OpCode op) {
+        return byProtocol.computeIfAbsent(protocol, p -> new Counters[] {new Counters(), new Counters()})[op.ordinal()];
+    }
+
+    /** Protocols seen so far, with their READ and WRITE counters. */
+    public Map<String, Counters[]> snapshot() {
+        return Map.copyOf(byProtocol);
+    }
+}

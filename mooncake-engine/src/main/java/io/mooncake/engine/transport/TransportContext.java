@@ -1,0 +1,21 @@
+package io.mooncake.engine.transport;
+
+import io.mooncake.engine.config.EngineConfig;
+import io.mooncake.engine.memory.MemoryRegistry;
+
+/**
+ * What the engine gives a transport: its configuration, the local memory registry (every
+ * bounds check goes through it) and the local segment name.
+ */
+public interface TransportContext {
+
+    EngineConfig config();
+
+    MemoryRegistry memory();
+
+    /** This engine's segment name, {@code host:port}. */
+    String localSegmentName();
+
+    /** Host or IP peers use to reach this node. */
+    String advertisedHost();
+}
