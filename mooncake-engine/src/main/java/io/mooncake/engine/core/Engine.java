@@ -92,6 +92,8 @@ public final class Engine implements TransferEngine {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<String, Transport> transports = new LinkedHashMap<>();
     private final ConcurrentHashMap<String, Boolean> routeNotices = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger batchRegistration =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     private HandshakeServer handshake;
     private HandshakeClient handshakeClient;
@@ -186,8 +188,8 @@ public final class Engine implements TransferEngine {
     }
 
     private void republish() {
-        if (transports.isEmpty()) {
-            return; // still starting
+        if (transports.isEmpty() || batchRegistration.get() > 0) {
+            return; // still starting, or a batch registration publishes once at its end
         }
         localDescriptor = buildDescriptor();
         if (directory != null) {
@@ -292,6 +294,7 @@ public final class Engine implements TransferEngine {
     public void registerLocalMemoryBatch(List<long[]> addressAndLength, String location) {
         ensureOpen();
         List<Region> done = new ArrayList<>();
+        batchRegistration.incrementAndGet();
         try {
             for (long[] al : addressAndLength) {
                 if (al.length != 2) {
@@ -305,6 +308,9 @@ public final class Engine implements TransferEngine {
                 memory.unregister(r.address());
             }
             throw e;
+        } finally {
+            batchRegistration.decrementAndGet();
+            republish();
         }
     }
 

@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * address on the same connection: the receiver serves requests in order, so that read's reply
  * proves the write was applied, and a v1 WRITE is never reported COMPLETED on faith.
  *
+ * <p>Threading: the connection belongs to one I/O loop, which does all reading. Writing is
+ * guarded by a lock: a submitting thread that finds the connection idle writes its slices itself
+ * (no wake-up of the loop on the latency path); otherwise it leaves them to the loop.
+ *
  * <p>Any connection error fails every slice queued on the connection; the peer opens a new
  * connection for later slices.
  */
@@ -75,8 +79,12 @@ final class ClientConnection implements IoLoop.Handler {
     // Loop-confined state.
     private SocketChannel ch;
     private SelectionKey key;
-    private boolean connected;
-    private long sent;
+    private volatile boolean connected;
+    /**
+     * Slices whose bytes have been (or are being) handed to the socket, counted before their first
+     * byte is written; written under {@link #sendLock}, read by the loop when matching replies.
+     */
+    private volatile long sent;
     private long ackedLocal;
     private final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
     private final ByteBuffer out = ByteBuffer.allocateDirect(BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
@@ -94,7 +102,12 @@ final class ClientConnection implements IoLoop.Handler {
     private int bodyDone;
     private boolean receivingDirect;
     private int recvWindowLength;
-    private boolean writeBlocked;
+    private volatile boolean writeBlocked;
+    /**
+     * Guards the send side (staging buffer, window, {@link #sent}): the loop and, when the connection
+     * is idle, a submitting thread write through it, which saves an I/O-thread wake-up per request.
+     */
+    private final java.util.concurrent.locks.ReentrantLock sendLock = new java.util.concurrent.locks.ReentrantLock();
 
     ClientConnection(TcpPeer peer, IoLoop loop, InetSocketAddress address, boolean v2, int socketBufferSize) {
         this.peer = peer;
@@ -169,10 +182,47 @@ final class ClientConnection implements IoLoop.Handler {
             r.write[i] = write;
             tail = seq + 1;
         }
+        if (!connected || writeBlocked || !sendLock.tryLock()) {
+            scheduleLoop();
+            return true;
+        }
+        try {
+            send();
+        } catch (IOException e) {
+            String reason = "write to " + peer.describe() + " failed: " + e.getMessage();
+            loop.execute(() -> fail(reason));
+        } finally {
+            sendLock.unlock();
+        }
+        if (sent < tail && !writeBlocked) {
+            scheduleLoop(); // another thread queued meanwhile
+        }
+        return true;
+    }
+
+    private void scheduleLoop() {
         if (scheduled.compareAndSet(false, true)) {
             loop.schedule(this);
         }
-        return true;
+    }
+
+    /** Sends what is queued, on the loop thread. */
+    private void drainOnLoop() throws IOException {
+        if (!connected || closed) {
+            return;
+        }
+        sendLock.lock();
+        try {
+            if (writeBlocked) {
+                if (key.isValid()) {
+                    key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                }
+                return;
+            }
+            send();
+        } finally {
+            sendLock.unlock();
+        }
     }
 
     private Ring grow(Ring old, long tailSeq) {
@@ -193,12 +243,10 @@ final class ClientConnection implements IoLoop.Handler {
     @Override
     public void scheduled() {
         scheduled.set(false);
-        if (connected && !closed && !writeBlocked) {
-            try {
-                send();
-            } catch (IOException e) {
-                fail("write to " + peer.describe() + " failed: " + e.getMessage());
-            }
+        try {
+            drainOnLoop();
+        } catch (IOException e) {
+            fail("write to " + peer.describe() + " failed: " + e.getMessage());
         }
     }
 
@@ -212,8 +260,14 @@ final class ClientConnection implements IoLoop.Handler {
                 return;
             }
             if (k.isWritable()) {
-                writeBlocked = false;
-                send();
+                sendLock.lock();
+                try {
+                    writeBlocked = false;
+                    k.interestOps(SelectionKey.OP_READ);
+                    send();
+                } finally {
+                    sendLock.unlock();
+                }
             }
             if (k.isValid() && k.isReadable()) {
                 receive();
@@ -224,14 +278,17 @@ final class ClientConnection implements IoLoop.Handler {
     }
 
     private void connected() throws IOException {
-        connected = true;
         key.interestOps(SelectionKey.OP_READ);
+        connected = true;
         log.debug("Data connection to {} established (protocol v{})", peer.describe(), v2 ? 2 : 1);
-        send();
+        drainOnLoop();
     }
 
-    /** Writes queued slices until the queue is empty or the socket is full. */
+    /** Writes queued slices until the queue is empty or the socket is full. Call holding {@link #sendLock}. */
     private void send() throws IOException {
+        if (closed) {
+            return; // failAll may have released the slices' memory
+        }
         long t = tail;
         Ring r = ring;
         while (true) {
@@ -250,7 +307,6 @@ final class ClientConnection implements IoLoop.Handler {
                     continue;
                 }
                 sendingBody = false;
-                sent++;
                 pendingFence = !v2;
             }
             if (pendingFence) {
@@ -287,6 +343,9 @@ final class ClientConnection implements IoLoop.Handler {
                 }
                 continue;
             }
+            // Counted as sent before its first byte leaves: the loop may read the reply as soon as
+            // the last byte is out, possibly before this (submitting) thread returns from the write.
+            sent++;
             sendingBody = true;
             sendBodyAddress = r.local[i];
             sendBodyRemaining = len;
@@ -328,8 +387,12 @@ final class ClientConnection implements IoLoop.Handler {
 
     private void blockWrites() {
         writeBlocked = true;
-        if (key.isValid()) {
-            key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+        if (loop.inLoop()) {
+            if (key.isValid()) {
+                key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+            }
+        } else {
+            scheduleLoop(); // the loop sets the interest (a blocked select would not see it)
         }
     }
 
@@ -381,7 +444,7 @@ final class ClientConnection implements IoLoop.Handler {
         }
         acked = ackedLocal;
         if (!writeBlocked && sent < tail) {
-            send(); // ring space freed, or slices queued meanwhile
+            drainOnLoop(); // slices queued meanwhile
         }
     }
 
@@ -477,6 +540,10 @@ final class ClientConnection implements IoLoop.Handler {
             closed = true;
             end = tail;
         }
+        // Wait out a submitting thread that may be writing from slice memory: once the slices fail,
+        // that memory may be freed.
+        sendLock.lock();
+        sendLock.unlock();
         if (end > ackedLocal) {
             log.warn("Data connection to {} failed with {} slice(s) outstanding: {}", peer.describe(),
                     end - ackedLocal, reason);
