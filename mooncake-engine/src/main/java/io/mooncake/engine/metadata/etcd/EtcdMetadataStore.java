@@ -57,7 +57,7 @@ public final class EtcdMetadataStore implements MetadataStore {
     private final ScheduledExecutorService keeper;
     private final Map<String, byte[]> owned = new ConcurrentHashMap<>();
     private final Map<String, byte[]> unsynced = new ConcurrentHashMap<>();
-    private final List<Watch.Watcher> watchers = new CopyOnWriteArrayList<>();
+    private final List<PrefixWatch> watches = new CopyOnWriteArrayList<>();
     private final Object leaseLock = new Object();
     private volatile long leaseId;
     private volatile boolean reachable = true;
@@ -121,7 +121,9 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public boolean watch(String prefix, Consumer<String> changedKey) {
-        startWatch(prefix, changedKey, 0);
+        PrefixWatch w = new PrefixWatch(prefix, changedKey);
+        watches.add(w);
+        w.start();
         return true;
     }
 
@@ -147,7 +149,7 @@ public final class EtcdMetadataStore implements MetadataStore {
         }
         closed = true;
         keeper.shutdownNow();
-        for (Watch.Watcher w : watchers) {
+        for (PrefixWatch w : watches) {
             w.close();
         }
         client.close();
@@ -165,19 +167,28 @@ public final class EtcdMetadataStore implements MetadataStore {
             return;
         }
         try {
-            LeaseKeepAliveResponse r = await(client.getLeaseClient().keepAliveOnce(leaseId), "renew the lease");
-            if (r.getTTL() <= 0) {
-                renewLease("etcd reports the lease expired");
+            String lost = null;
+            try {
+                LeaseKeepAliveResponse r = await(client.getLeaseClient().keepAliveOnce(leaseId), "renew the lease");
+                if (r.getTTL() <= 0) {
+                    lost = "etcd reports the lease expired";
+                }
+            } catch (MetadataUnavailableException e) {
+                if (!isLeaseNotFound(e.getCause())) {
+                    log.debug("Lease renewal failed: {}", e.getMessage());
+                    return; // unreachable: try again next period
+                }
+                lost = "etcd no longer knows the lease";
+            }
+            if (lost != null) {
+                renewLease(lost);
             } else if (!unsynced.isEmpty()) {
                 putUnsynced(leaseId);
             }
         } catch (MetadataUnavailableException e) {
-            if (isLeaseNotFound(e.getCause())) {
-                renewLease("etcd no longer knows the lease");
-            } else {
-                log.debug("Lease renewal failed: {}", e.getMessage());
-            }
+            log.debug("Re-publishing at {} failed, will retry: {}", describe(), e.getMessage());
         } catch (RuntimeException e) {
+            // never let the exception escape: it would cancel the periodic renewal
             log.warn("Lease renewal at {} failed unexpectedly", describe(), e);
         }
     }
@@ -219,54 +230,80 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     // ---- watch ----------------------------------------------------------------------------------
 
-    private void startWatch(String prefix, Consumer<String> changedKey, long fromRevision) {
-        if (closed) {
-            return;
-        }
-        WatchOption.Builder opt = WatchOption.builder().isPrefix(true);
-        if (fromRevision > 0) {
-            opt.withRevision(fromRevision);
-        }
-        long[] lastRevision = {fromRevision};
-        Watch.Listener listener = new Watch.Listener() {
-            @Override
-            public void onNext(WatchResponse response) {
-                for (WatchEvent ev : response.getEvents()) {
-                    KeyValue kv = ev.getKeyValue();
-                    lastRevision[0] = Math.max(lastRevision[0], kv.getModRevision());
-                    changedKey.accept(kv.getKey().toString(StandardCharsets.UTF_8));
-                }
-            }
+    /** One prefix watch and its restarts; restarts back off from 0.5 s to 8 s and WARN at most every 30 s. */
+    private final class PrefixWatch {
+        private final String prefix;
+        private final Consumer<String> changedKey;
+        private Watch.Watcher watcher;
+        private int generation;
+        private int failures;
+        private long lastWarn;
 
-            @Override
-            public void onError(Throwable t) {
-                if (closed) {
-                    return;
-                }
+        PrefixWatch(String prefix, Consumer<String> changedKey) {
+            this.prefix = prefix;
+            this.changedKey = changedKey;
+        }
+
+        synchronized void start() {
+            if (closed) {
+                return;
+            }
+            int gen = ++generation;
+            watcher = client.getWatchClient().watch(bytes(prefix), WatchOption.builder().isPrefix(true).build(),
+                    new Watch.Listener() {
+                        @Override
+                        public void onNext(WatchResponse response) {
+                            synchronized (PrefixWatch.this) {
+                                failures = 0;
+                            }
+                            for (WatchEvent ev : response.getEvents()) {
+                                changedKey.accept(ev.getKeyValue().getKey().toString(StandardCharsets.UTF_8));
+                            }
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            restart(gen, t.toString());
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            restart(gen, "completed by the server");
+                        }
+                    });
+        }
+
+        synchronized void close() {
+            generation++; // callbacks of the closed watcher are ignored from now on
+            if (watcher != null) {
+                watcher.close();
+                watcher = null;
+            }
+        }
+
+        private synchronized void restart(int gen, String why) {
+            if (closed || gen != generation) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (lastWarn == 0 || now - lastWarn > TimeUnit.SECONDS.toNanos(30)) {
+                lastWarn = now;
                 log.warn("Watch on '{}' at {} ended ({}); re-creating it and re-reading cached peers", prefix,
-                        describe(), t.toString());
-                rewatch(prefix, changedKey);
+                        describe(), why);
+            } else {
+                log.debug("Watch on '{}' at {} ended again ({})", prefix, describe(), why);
             }
-
-            @Override
-            public void onCompleted() {
-                if (!closed) {
-                    log.info("Watch on '{}' at {} completed; re-creating it", prefix, describe());
-                    rewatch(prefix, changedKey);
-                }
+            close();
+            long delay = Math.min(8000, 500L << Math.min(failures, 4));
+            failures++;
+            try {
+                keeper.schedule(() -> {
+                    start();
+                    changedKey.accept(prefix); // events may have been missed meanwhile
+                }, delay, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closed
             }
-        };
-        watchers.add(client.getWatchClient().watch(bytes(prefix), opt.build(), listener));
-    }
-
-    private void rewatch(String prefix, Consumer<String> changedKey) {
-        try {
-            keeper.schedule(() -> {
-                startWatch(prefix, changedKey, 0);
-                changedKey.accept(prefix);
-            }, 500, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // closed
         }
     }
 
