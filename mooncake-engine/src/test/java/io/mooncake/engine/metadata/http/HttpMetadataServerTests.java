@@ -178,6 +178,7 @@ class HttpMetadataServerTests {
         try (io.mooncake.engine.metadata.support.ChildJvm child = io.mooncake.engine.metadata.support.ChildJvm
                 .start(HttpMetadataServerMain.class, "Mooncake HTTP metadata server listening", Duration.ofSeconds(20), "--port", Integer.toString(port),
                         "--host", "127.0.0.1")) {
+            assertThat(child.output()).contains("clients use http://<this host>:" + port + "/metadata");
             String url = "http://127.0.0.1:" + port + "/metadata?key=k";
             assertThat(call("PUT", url, "{}").statusCode()).isEqualTo(200);
             assertThat(call("GET", url, null).body()).isEqualTo("{}");
