@@ -51,6 +51,7 @@ public final class EtcdMetadataStore implements MetadataStore {
     private static final Logger log = LoggerFactory.getLogger(EtcdMetadataStore.class);
 
     private final String shown;
+    private final String description;
     private final Duration timeout;
     private final long ttlSeconds;
     private final Client client;
@@ -74,6 +75,7 @@ public final class EtcdMetadataStore implements MetadataStore {
      */
     public EtcdMetadataStore(String original, List<String> endpoints, Duration timeout, Duration ttl) {
         this.shown = original;
+        this.description = "etcd " + String.join(",", endpoints);
         this.timeout = timeout;
         this.ttlSeconds = Math.max(1, (ttl.toMillis() + 999) / 1000);
         String[] urls = endpoints.stream().map(e -> "http://" + e).toArray(String[]::new);
@@ -134,7 +136,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public String describe() {
-        return "etcd " + shown;
+        return description;
     }
 
     /** The lease this store's keys are attached to now. */

@@ -138,7 +138,7 @@ public final class HttpMetadataStore implements MetadataStore {
 
     @Override
     public String describe() {
-        return "http " + shown;
+        return shown;
     }
 
     @Override

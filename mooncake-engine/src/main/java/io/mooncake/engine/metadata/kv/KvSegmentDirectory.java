@@ -279,11 +279,13 @@ public final class KvSegmentDirectory implements SegmentDirectory {
             return;
         }
         String name = key.substring(prefix.length());
-        if (localNames.contains(name) || !isCached(name)) {
+        if (localNames.contains(name)) {
             return;
         }
-        bumpGeneration(name);
-        submit(() -> refreshPeer(name));
+        bumpGeneration(name); // a lookup in flight must not cache what it read before this change
+        if (isCached(name)) {
+            submit(() -> refreshPeer(name));
+        }
     }
 
     private void submit(Runnable task) {

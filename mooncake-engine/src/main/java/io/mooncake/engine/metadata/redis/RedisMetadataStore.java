@@ -71,6 +71,7 @@ public final class RedisMetadataStore implements MetadataStore {
     }
 
     private final String shown;
+    private final String description;
     private final Duration timeout;
     private final long ttlMillis;
     private final RedisClient client;
@@ -100,6 +101,7 @@ public final class RedisMetadataStore implements MetadataStore {
         }
         int port = Integer.parseInt(hostPort.substring(colon + 1));
         this.shown = original + (settings.database() == 0 ? "" : " db " + settings.database());
+        this.description = "redis " + hostPort + (settings.database() == 0 ? "" : " db " + settings.database());
         RedisURI.Builder uri = RedisURI.Builder.redis(host, port).withDatabase(settings.database())
                 .withTimeout(timeout);
         if (settings.password() != null) {
@@ -160,7 +162,7 @@ public final class RedisMetadataStore implements MetadataStore {
 
     @Override
     public String describe() {
-        return "redis " + shown;
+        return description;
     }
 
     @Override
