@@ -32,10 +32,10 @@ public final class RocmProbe extends AbstractProbe<Accelerator> {
 
     @Override
     Scan<Accelerator> doScan(ProbeContext ctx) {
-        List<PciDevice> pcis = Accelerators.pci(ctx, PciDevice.VENDOR_AMD, PciDevice::isDisplay);
+        List<PciDevice> pcis = Accelerators.pci(ctx, PciDevice.VENDOR_AMD, p -> p.isDisplay() || p.isAccelerator());
         if (pcis.isEmpty()) {
             return new Scan<>(ProbeResult.missing(kind(), Cause.NO_DEVICE, "no AMD GPU in "
-                    + ctx.path("/sys/bus/pci/devices") + " (no vendor 0x1002 display controller)",
+                    + ctx.path("/sys/bus/pci/devices") + " (no vendor 0x1002 display controller or accelerator)",
                     "run on a host with AMD Instinct/Radeon GPUs", Map.of()), List.of());
         }
         List<Accelerator> gpus = gpus(ctx, pcis, List.of());
