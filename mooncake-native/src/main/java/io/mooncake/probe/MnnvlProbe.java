@@ -79,7 +79,7 @@ public final class MnnvlProbe extends AbstractProbe<MnnvlProbe.Member> {
                             + "registration (" + describe(members) + ")",
                             "check nvidia-fabricmanager and nvidia-imex on this node", details)
                     : ProbeResult.missing(kind(), Cause.NO_DEVICE, "no GPU belongs to a multi-node NVLink fabric ("
-                            + describe(members) + ")", "MNNVL needs a GB200/GB300 NVL rack; use rdma or tcp", details),
+                            + describe(members) + ")", "MNNVL needs a GB200/GB300 NVL system (on other hosts use rdma)", details),
                     members);
         }
         Optional<ProbeResult> imex = Accelerators.checkFiles(ctx, kind(), List.of(IMEX_CHANNEL),

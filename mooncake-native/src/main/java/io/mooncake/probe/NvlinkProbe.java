@@ -84,7 +84,7 @@ public final class NvlinkProbe extends AbstractProbe<NvlinkProbe.Pair> {
             return new Scan<>(ProbeResult.missing(kind(), Cause.NO_DEVICE, gpus.size() < 2
                     ? "NVLink inside a node needs two GPUs; this node has " + gpus.size()
                     : "no active NVLink between the local GPUs (" + Accelerators.locations(gpus) + ")",
-                    "use rdma or tcp between these GPUs", details), pairs);
+                    "nvlink_intra needs GPUs joined by NVLink (see nvidia-smi topo -m)", details), pairs);
         }
         details.put("pairs", String.join(", ", pairs.stream().map(p -> p.a() + "-" + p.b()
                 + (p.directLinks() > 0 ? " x" + p.directLinks() : "") + (p.viaSwitch() ? " (NVSwitch)" : "")).toList()));
