@@ -39,6 +39,12 @@ public final class FakeLibraries implements LibraryLoader {
         return this;
     }
 
+    /** libibverbs whose ibv_get_device_list returns NULL with this errno. */
+    public FakeLibraries libibverbsFailing(int errno) {
+        verbs = () -> new Verbs.DeviceList(List.of(), errno);
+        return this;
+    }
+
     /** libfabric whose efa provider offers these domains (none: fi_getinfo answers -FI_ENODATA). */
     public FakeLibraries libfabric(String... efaDomains) {
         fabric = new Fabric() {
