@@ -2,6 +2,7 @@ package io.mooncake.topology;
 
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
+import io.mooncake.engine.config.EnvironmentVariables;
 import io.mooncake.probe.Accelerator;
 import io.mooncake.probe.AscendProbe;
 import io.mooncake.probe.CudaProbe;
@@ -10,7 +11,6 @@ import io.mooncake.probe.MluProbe;
 import io.mooncake.probe.ProbeContext;
 import io.mooncake.probe.RocmProbe;
 import io.mooncake.probe.Sysfs;
-import io.mooncake.engine.config.EnvironmentVariables;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -29,6 +29,12 @@ public final class NicTopologyCheck {
     private NicTopologyCheck() {
     }
 
+    /**
+     * Selects NICs and builds the matrix.
+     *
+     * @param nics every NIC of the transport's kind the probe saw, judged
+     * @param probeDetails the probe's details, kept in the outcome's
+     */
     public static Outcome check(ProbeContext ctx, EngineConfig config, List<Hca> nics, Map<String, String> probeDetails) {
         TopologyDiscovery.Result r = TopologyDiscovery.discover(ctx, nics, config.deviceNames());
         Map<String, String> d = new LinkedHashMap<>(probeDetails);
