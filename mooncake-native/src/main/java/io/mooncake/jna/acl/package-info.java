@@ -1,0 +1,2 @@
+/** JNA binding to Huawei AscendCL (libascendcl). */
+package io.mooncake.jna.acl;

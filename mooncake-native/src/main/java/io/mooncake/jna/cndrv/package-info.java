@@ -1,0 +1,2 @@
+/** JNA binding to the Cambricon driver API (libcndrv). */
+package io.mooncake.jna.cndrv;

@@ -1,0 +1,2 @@
+/** JNA binding to NVML (libnvidia-ml) and its probe facade. */
+package io.mooncake.jna.nvml;
