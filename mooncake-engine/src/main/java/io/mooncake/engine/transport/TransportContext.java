@@ -1,5 +1,6 @@
 package io.mooncake.engine.transport;
 
+import io.mooncake.engine.batch.Deadlines;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.memory.MemoryRegistry;
 
@@ -18,4 +19,13 @@ public interface TransportContext {
 
     /** Host or IP peers use to reach this node. */
     String advertisedHost();
+
+    /** The engine's timer thread, for connect and request deadlines. */
+    default Deadlines deadlines() {
+        throw new UnsupportedOperationException("this context has no timer");
+    }
+
+    /** Tells the engine a connection to a peer failed, so cached metadata about the peer is re-read. */
+    default void peerFailed(String segmentName) {
+    }
 }

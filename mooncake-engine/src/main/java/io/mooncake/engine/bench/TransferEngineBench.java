@@ -1,0 +1,356 @@
+package io.mooncake.engine.bench;
+
+import io.mooncake.engine.api.BatchResult;
+import io.mooncake.engine.api.LocalBuffer;
+import io.mooncake.engine.api.OpCode;
+import io.mooncake.engine.api.SegmentHandle;
+import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.api.TransferRequest;
+import io.mooncake.engine.api.TransferState;
+import io.mooncake.engine.config.EngineConfig;
+import io.mooncake.engine.stats.TransferListener;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The engine's benchmark, with the reference {@code transfer_engine_bench}'s flags, defaults
+ * where they apply, and result line, plus per-request latency percentiles and CPU time per GB.
+ *
+ * <p>Run a target, then an initiator naming the segment the target printed:
+ * <pre>
+ * bin/mooncake-bench --mode=target --local_server_name=127.0.0.1
+ * bin/mooncake-bench --mode=initiator --segment_id=127.0.0.1:15123 --operation=write --block_size=1048576
+ * </pre>
+ * {@code --baseline=nio} runs the same workload over one plain NIO socket instead of the engine
+ * (target and initiator both), for comparison in the same run.
+ */
+public final class TransferEngineBench {
+
+    private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
+    static {
+        DEFAULTS.put("mode", "initiator");
+        DEFAULTS.put("operation", "read");
+        DEFAULTS.put("protocol", "tcp");
+        DEFAULTS.put("metadata_server", "P2PHANDSHAKE");
+        DEFAULTS.put("local_server_name", hostname());
+        DEFAULTS.put("segment_id", "");
+        DEFAULTS.put("device_name", "");
+        DEFAULTS.put("buffer_size", String.valueOf(1L << 30));
+        DEFAULTS.put("block_size", "65536");
+        DEFAULTS.put("batch_size", "128");
+        DEFAULTS.put("threads", "12");
+        DEFAULTS.put("duration", "10");
+        DEFAULTS.put("report_unit", "GB");
+        DEFAULTS.put("report_precision", "2");
+        DEFAULTS.put("auto_discovery", "false");
+        // Not in the reference:
+        DEFAULTS.put("baseline", "none");
+        DEFAULTS.put("baseline_port", "17999");
+        DEFAULTS.put("handshake_port", "0");
+        DEFAULTS.put("io_threads", "0");
+        DEFAULTS.put("connections_per_peer", "0");
+        DEFAULTS.put("slice_size", "0");
+        DEFAULTS.put("latency", "true");
+    }
+
+    private TransferEngineBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> flags = parse(args);
+        String mode = flags.get("mode");
+        boolean nio = flags.get("baseline").equals("nio");
+        switch (mode) {
+            case "target" -> {
+                if (nio) {
+                    nioTarget(flags);
+                } else {
+                    target(flags);
+                }
+            }
+            case "initiator" -> {
+                if (nio) {
+                    nioInitiator(flags);
+                } else {
+                    initiator(flags);
+                }
+            }
+            default -> fail("--mode must be initiator or target, got '" + mode + "'");
+        }
+    }
+
+    private static EngineConfig config(Map<String, String> flags) {
+        EngineConfig.Builder b = EngineConfig.builder().environment(System.getenv())
+                .localHostname(flags.get("local_server_name")).metadataServer(flags.get("metadata_server"))
+                .protocol(flags.get("protocol")).deviceName(flags.get("device_name"))
+                .handshakePort(Integer.parseInt(flags.get("handshake_port")));
+        int io = Integer.parseInt(flags.get("io_threads"));
+        if (io > 0) {
+            b.ioThreads(io);
+        }
+        int conns = Integer.parseInt(flags.get("connections_per_peer"));
+        if (conns > 0) {
+            b.connectionsPerPeer(conns);
+        }
+        int slice = Integer.parseInt(flags.get("slice_size"));
+        if (slice > 0) {
+            b.sliceSize(slice);
+        }
+        return b.build();
+    }
+
+    private static void target(Map<String, String> flags) throws InterruptedException {
+        TransferEngine engine = TransferEngine.create(config(flags));
+        long size = Long.parseLong(flags.get("buffer_size"));
+        LocalBuffer buffer = engine.allocateBuffer(size, "cpu:0");
+        System.err.println("Target ready: segment " + engine.localSegmentName() + ", buffer " + size + " bytes at 0x"
+                + Long.toHexString(buffer.address()) + "; stop with Ctrl-C");
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.printf(Locale.ROOT, "Target CPU time: %.2f s%n", cpuSeconds());
+            engine.close();
+            done.countDown();
+        }));
+        done.await();
+    }
+
+    private static void initiator(Map<String, String> flags) throws Exception {
+        String segment = flags.get("segment_id");
+        if (segment.isEmpty()) {
+            fail("--segment_id is required: the segment name the target printed (host:port)");
+        }
+        int threads = Integer.parseInt(flags.get("threads"));
+        int batchSize = Integer.parseInt(flags.get("batch_size"));
+        int block = Integer.parseInt(flags.get("block_size"));
+        double duration = Double.parseDouble(flags.get("duration"));
+        OpCode op = opcode(flags.get("operation"));
+        long bufferSize = Math.max(Long.parseLong(flags.get("buffer_size")), (long) block * batchSize * threads);
+        LatencyHistogram latency = new LatencyHistogram();
+        boolean recordLatency = Boolean.parseBoolean(flags.get("latency"));
+        TransferListener listener = recordLatency
+                ? (protocol, peer, o, bytes, outcome, nanos) -> latency.record(nanos)
+                : TransferListener.disabled();
+        try (TransferEngine engine = TransferEngine.create(config(flags), listener)) {
+            LocalBuffer buffer = engine.allocateBuffer(bufferSize, "cpu:0");
+            SegmentHandle seg = engine.openSegment(segment);
+            if (seg.buffers().isEmpty()) {
+                fail("segment " + segment + " publishes no buffer");
+            }
+            long remoteBase = seg.buffer(0).address();
+            long remoteLen = seg.buffer(0).length();
+            if (remoteLen < (long) block * batchSize * threads) {
+                fail("target buffer of " + remoteLen + " bytes is smaller than block_size*batch_size*threads");
+            }
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicLong batches = new AtomicLong();
+            AtomicLong failures = new AtomicLong();
+            List<Thread> workers = new ArrayList<>();
+            double cpu0 = cpuSeconds();
+            long t0 = System.nanoTime();
+            for (int t = 0; t < threads; t++) {
+                int tid = t;
+                Thread w = new Thread(() -> {
+                    List<TransferRequest> reqs = new ArrayList<>(batchSize);
+                    for (int i = 0; i < batchSize; i++) {
+                        long off = (long) block * ((long) i * threads + tid);
+                        reqs.add(new TransferRequest(op, buffer.address() + off, seg.id(), remoteBase + off, block));
+                    }
+                    while (running.get()) {
+                        BatchResult r = engine.submit(reqs).await(Duration.ofSeconds(60));
+                        if (!r.allCompleted()) {
+                            failures.incrementAndGet();
+                            System.err.println("Batch failed: " + r.firstFailure());
+                            running.set(false);
+                            return;
+                        }
+                        batches.incrementAndGet();
+                    }
+                    System.err.println("Worker " + tid + " stopped!");
+                }, "bench-worker-" + t);
+                workers.add(w);
+                w.start();
+            }
+            Thread.sleep((long) (duration * 1000));
+            running.set(false);
+            for (Thread w : workers) {
+                w.join();
+            }
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            double cpu = cpuSeconds() - cpu0;
+            report(flags, elapsed, batches.get(), batchSize, block, cpu, recordLatency ? latency : null);
+            if (failures.get() > 0) {
+                System.exit(1);
+            }
+        }
+    }
+
+    private static void nioTarget(Map<String, String> flags) throws Exception {
+        int port = Integer.parseInt(flags.get("baseline_port"));
+        long size = Math.min(Long.parseLong(flags.get("buffer_size")), Integer.MAX_VALUE - 8);
+        NioBaseline.serve(port, (int) size);
+        System.err.println("NIO baseline target ready on port " + port + "; stop with Ctrl-C");
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.printf(Locale.ROOT, "Target CPU time: %.2f s%n", cpuSeconds());
+            done.countDown();
+        }));
+        done.await();
+    }
+
+    private static void nioInitiator(Map<String, String> flags) throws Exception {
+        String host = flags.get("segment_id").isEmpty() ? "127.0.0.1" : flags.get("segment_id").split(":")[0];
+        int port = Integer.parseInt(flags.get("baseline_port"));
+        int threads = Integer.parseInt(flags.get("threads"));
+        int batchSize = Integer.parseInt(flags.get("batch_size"));
+        int block = Integer.parseInt(flags.get("block_size"));
+        double duration = Double.parseDouble(flags.get("duration"));
+        boolean write = opcode(flags.get("operation")) == OpCode.WRITE;
+        int bufferSize = (int) Math.min(Integer.MAX_VALUE - 8,
+                Math.max((long) block * batchSize, Math.min(Long.parseLong(flags.get("buffer_size")), 256L << 20)));
+        LatencyHistogram latency = new LatencyHistogram();
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicLong batches = new AtomicLong();
+        List<Thread> workers = new ArrayList<>();
+        double cpu0 = cpuSeconds();
+        long t0 = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+            int tid = t;
+            Thread w = new Thread(() -> {
+                try (NioBaseline.Client c = new NioBaseline.Client(host, port, batchSize, bufferSize)) {
+                    while (running.get()) {
+                        long s = System.nanoTime();
+                        c.batch(write, batchSize, block);
+                        latency.record(System.nanoTime() - s);
+                        batches.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    System.err.println("Worker " + tid + " failed: " + e);
+                }
+                System.err.println("Worker " + tid + " stopped!");
+            }, "nio-worker-" + t);
+            workers.add(w);
+            w.start();
+        }
+        Thread.sleep((long) (duration * 1000));
+        running.set(false);
+        for (Thread w : workers) {
+            w.join();
+        }
+        double elapsed = (System.nanoTime() - t0) / 1e9;
+        System.err.println("Baseline: plain Java NIO, one blocking socket per thread (latency is per batch)");
+        report(flags, elapsed, batches.get(), batchSize, block, cpuSeconds() - cpu0, latency);
+    }
+
+    private static void report(Map<String, String> flags, double elapsed, long batchCount, int batchSize, int block,
+            double cpu, LatencyHistogram latency) {
+        String unit = flags.get("report_unit");
+        int precision = Integer.parseInt(flags.get("report_precision"));
+        double bytes = (double) batchCount * batchSize * block;
+        double throughput = bytes / elapsed / unitBytes(unit);
+        String fmt = "%." + precision + "f";
+        System.err.printf(Locale.ROOT, "Test completed: duration %.2f, batch count %d, throughput " + fmt + " %s/s%n",
+                elapsed, batchCount, throughput, unit);
+        System.err.printf(Locale.ROOT, "Requests per second: %.0f%n", batchCount * (double) batchSize / elapsed);
+        if (latency != null && latency.count() > 0) {
+            System.err.printf(Locale.ROOT, "Latency: p50 %.1f us, p99 %.1f us, p99.9 %.1f us (%d samples)%n",
+                    latency.percentile(0.50) / 1e3, latency.percentile(0.99) / 1e3, latency.percentile(0.999) / 1e3,
+                    latency.count());
+        }
+        System.err.printf(Locale.ROOT, "Initiator CPU time: %.2f s, %.3f CPU-seconds per GB moved%n", cpu,
+                bytes > 0 ? cpu / (bytes / 1e9) : 0.0);
+    }
+
+    static double unitBytes(String unit) {
+        return switch (unit) {
+            case "GB" -> 1e9;
+            case "GiB" -> 1L << 30;
+            case "Gb" -> 1.25e8;
+            case "MB" -> 1e6;
+            case "MiB" -> 1L << 20;
+            case "Mb" -> 1.25e5;
+            case "KB" -> 1e3;
+            case "KiB" -> 1024;
+            case "Kb" -> 125;
+            default -> {
+                fail("--report_unit must be one of GB GiB Gb MB MiB Mb KB KiB Kb, got '" + unit + "'");
+                yield 1;
+            }
+        };
+    }
+
+    private static OpCode opcode(String operation) {
+        return switch (operation) {
+            case "read" -> OpCode.READ;
+            case "write" -> OpCode.WRITE;
+            default -> {
+                fail("--operation must be read or write, got '" + operation + "'");
+                yield OpCode.READ;
+            }
+        };
+    }
+
+    static Map<String, String> parse(String[] args) {
+        Map<String, String> flags = new LinkedHashMap<>(DEFAULTS);
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                fail("unexpected argument '" + a + "'; flags look like --name=value");
+            }
+            String name;
+            String value;
+            int eq = a.indexOf('=');
+            if (eq > 0) {
+                name = a.substring(2, eq);
+                value = a.substring(eq + 1);
+            } else {
+                name = a.substring(2);
+                value = i + 1 < args.length && !args[i + 1].startsWith("--") ? args[++i] : "true";
+            }
+            if (name.equals("help")) {
+                System.err.println("Flags (default): ");
+                DEFAULTS.forEach((k, v) -> System.err.println("  --" + k + " (" + v + ")"));
+                System.exit(0);
+            }
+            if (!flags.containsKey(name)) {
+                fail("unknown flag --" + name + "; known flags: " + DEFAULTS.keySet());
+            }
+            flags.put(name, value);
+        }
+        return flags;
+    }
+
+    private static double cpuSeconds() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getProcessCpuTime() / 1e9;
+        }
+        return 0;
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "localhost";
+        }
+    }
+
+    private static void fail(String message) {
+        System.err.println("transfer_engine_bench: " + message);
+        System.exit(2);
+    }
+
+    static boolean completed(BatchResult r) {
+        return r.statuses().stream().allMatch(s -> s.state() == TransferState.COMPLETED);
+    }
+}

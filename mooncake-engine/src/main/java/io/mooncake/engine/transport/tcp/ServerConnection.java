@@ -1,0 +1,319 @@
+package io.mooncake.engine.transport.tcp;
+
+import io.mooncake.engine.memory.MemoryRegistry;
+import io.mooncake.engine.memory.MemoryWindow;
+import io.mooncake.engine.memory.NativeMemory;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The receiving side of one data connection: reads successive request headers, checks each
+ * against the registered remote-accessible memory, applies WRITE bodies and serves READ
+ * bodies, and answers v2 requests with status frames.
+ *
+ * <p>Small bodies are staged through a 256 KiB input buffer and copied once; large bodies are
+ * read from or written to registered memory directly through a {@link MemoryWindow}. Status
+ * frames of pipelined requests are gathered and flushed together. A request outside every
+ * registered remote-accessible buffer touches no memory: a v2 peer gets status 1, then the
+ * connection closes (v1: closes silently, as the reference does).
+ *
+ * <p>Confined to its I/O loop thread.
+ */
+final class ServerConnection implements IoLoop.Handler {
+
+    private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
+
+    static final int BUFFER_SIZE = 256 * 1024;
+    static final int COPY_THRESHOLD = 64 * 1024;
+    static final int MAX_WINDOW = 1 << 30;
+
+    private static final int HEADER = 0;
+    private static final int WRITE_BODY = 1;
+    private static final int READ_BODY = 2;
+    private static final int CLOSING = 3;
+
+    private final SocketChannel ch;
+    private final MemoryRegistry registry;
+    private final TcpTransport owner;
+    private final String remote;
+    private final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer out = ByteBuffer.allocateDirect(BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    private final long inAddress = NativeMemory.addressOf(in);
+    private final long outAddress = NativeMemory.addressOf(out);
+    private final MemoryWindow window = new MemoryWindow();
+    private final ByteBuffer[] gather = new ByteBuffer[] {out, window.buffer()};
+    private SelectionKey key;
+
+    private int phase = HEADER;
+    private long bodyAddress;
+    private long bodyRemaining;
+    private int windowLength;
+    private boolean windowActive;
+    private boolean v2;
+    private boolean owedStatus;
+    private boolean inputClosed;
+    private boolean closed;
+
+    ServerConnection(SocketChannel ch, MemoryRegistry registry, TcpTransport owner) {
+        this.ch = ch;
+        this.registry = registry;
+        this.owner = owner;
+        String r;
+        try {
+            r = String.valueOf(ch.getRemoteAddress());
+        } catch (IOException e) {
+            r = "?";
+        }
+        this.remote = r;
+    }
+
+    void attach(SelectionKey key) {
+        this.key = key;
+    }
+
+    @Override
+    public void ready(SelectionKey k) {
+        try {
+            drive();
+        } catch (IOException e) {
+            close("I/O error: " + e.getMessage());
+        }
+    }
+
+    /** Runs until the connection blocks on input or output. */
+    private void drive() throws IOException {
+        for (int round = 0; round < 64 && !closed; round++) {
+            if (hasPendingOutput()) {
+                if (!writePending()) {
+                    interest(SelectionKey.OP_WRITE);
+                    return;
+                }
+                if (owedStatus) {
+                    out.putLong(TcpWire.statusFrame(TcpWire.STATUS_OK));
+                    owedStatus = false;
+                    continue;
+                }
+            }
+            if (phase == CLOSING) {
+                close("request rejected");
+                return;
+            }
+            if (!process()) {
+                continue; // output is pending, or the connection is closing: loop to write
+            }
+            if (inputClosed) {
+                close(phase == HEADER && in.position() == 0 ? null : "peer closed mid-request");
+                return;
+            }
+            int n;
+            if (windowActive) {
+                n = ch.read(window.buffer());
+                if (n > 0 && !window.buffer().hasRemaining()) {
+                    windowActive = false;
+                    bodyAddress += windowLength;
+                    bodyRemaining -= windowLength;
+                    if (bodyRemaining == 0) {
+                        writeCompleted();
+                    } else if (bodyRemaining >= COPY_THRESHOLD) {
+                        openWindow();
+                    }
+                }
+            } else {
+                n = ch.read(in);
+            }
+            if (n < 0) {
+                // Serve what was already received (a client may half-close after its last request).
+                inputClosed = true;
+                continue;
+            }
+            if (n == 0) {
+                if (hasPendingOutput()) {
+                    continue;
+                }
+                interest(SelectionKey.OP_READ);
+                return;
+            }
+        }
+        // Fairness: give other connections a turn, come back when ready again.
+        interest(hasPendingOutput() || inputClosed ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+    }
+
+    private boolean hasPendingOutput() {
+        return out.position() > 0 || phase == READ_BODY || owedStatus;
+    }
+
+    /** Writes staged output and any direct READ body; returns whether everything went out. */
+    private boolean writePending() throws IOException {
+        while (phase == READ_BODY) {
+            out.flip();
+            ch.write(gather);
+            out.compact();
+            if (window.buffer().hasRemaining()) {
+                return false;
+            }
+            bodyAddress += windowLength;
+            bodyRemaining -= windowLength;
+            if (bodyRemaining == 0) {
+                phase = HEADER;
+            } else {
+                openWindow();
+            }
+        }
+        if (out.position() > 0) {
+            out.flip();
+            ch.write(out);
+            boolean all = !out.hasRemaining();
+            out.compact();
+            return all;
+        }
+        return true;
+    }
+
+    /**
+     * Parses buffered input. Returns {@code true} when it needs more input, {@code false} when
+     * output must be written first (or the connection is closing).
+     */
+    private boolean process() {
+        in.flip();
+        try {
+            while (true) {
+                if (phase == WRITE_BODY) {
+                    if (windowActive) {
+                        return true;
+                    }
+                    int avail = in.remaining();
+                    if (avail == 0) {
+                        if (bodyRemaining >= COPY_THRESHOLD) {
+                            openWindow();
+                        }
+                        return true;
+                    }
+                    int k = (int) Math.min(avail, bodyRemaining);
+                    NativeMemory.copy(inAddress + in.position(), bodyAddress, k);
+                    in.position(in.position() + k);
+                    bodyAddress += k;
+                    bodyRemaining -= k;
+                    if (bodyRemaining > 0) {
+                        continue;
+                    }
+                    if (!writeCompleted()) {
+                        return false;
+                    }
+                    continue;
+                }
+                if (phase != HEADER) {
+                    return false;
+                }
+                if (in.remaining() < TcpWire.HEADER_SIZE) {
+                    return true;
+                }
+                int start = in.position();
+                long size = in.getLong(start);
+                long addr = in.getLong(start + 8);
+                int op = in.get(start + 16) & 0xff;
+                boolean isV2 = (op & TcpWire.V2_FLAG) != 0;
+                boolean write = (op & 0x7f) == TcpWire.OP_WRITE;
+                if (size <= 0 || registry.findRemoteAccessible(addr, size) == null) {
+                    in.position(start + TcpWire.HEADER_SIZE);
+                    owner.rejected(remote, addr, size, write);
+                    if (isV2) {
+                        if (out.remaining() < TcpWire.STATUS_SIZE) {
+                            out.clear(); // the connection closes anyway; the rejection is what matters
+                        }
+                        out.putLong(TcpWire.statusFrame(TcpWire.STATUS_REJECTED));
+                    }
+                    phase = CLOSING;
+                    return false;
+                }
+                if (write) {
+                    in.position(start + TcpWire.HEADER_SIZE);
+                    v2 = isV2;
+                    phase = WRITE_BODY;
+                    bodyAddress = addr;
+                    bodyRemaining = size;
+                    continue;
+                }
+                boolean small = size <= COPY_THRESHOLD;
+                int need = (isV2 ? TcpWire.STATUS_SIZE : 0) + (small ? (int) size : 0);
+                if (out.remaining() < need) {
+                    return false; // header stays unconsumed until the output drains
+                }
+                in.position(start + TcpWire.HEADER_SIZE);
+                if (isV2) {
+                    out.putLong(TcpWire.statusFrame(TcpWire.STATUS_OK));
+                }
+                if (small) {
+                    NativeMemory.copy(addr, outAddress + out.position(), size);
+                    out.position(out.position() + (int) size);
+                    owner.served(size);
+                    continue;
+                }
+                phase = READ_BODY;
+                bodyAddress = addr;
+                bodyRemaining = size;
+                owner.served(size);
+                openWindow();
+                return false;
+            }
+        } finally {
+            in.compact();
+        }
+    }
+
+    private void openWindow() {
+        windowLength = (int) Math.min(bodyRemaining, MAX_WINDOW);
+        window.point(bodyAddress, windowLength);
+        windowActive = phase == WRITE_BODY;
+    }
+
+    /** A WRITE body is fully in memory: acknowledge it (v2). Returns false when the status must wait for output room. */
+    private boolean writeCompleted() {
+        phase = HEADER;
+        owner.applied();
+        if (!v2) {
+            return true;
+        }
+        if (out.remaining() < TcpWire.STATUS_SIZE) {
+            owedStatus = true;
+            return false;
+        }
+        out.putLong(TcpWire.statusFrame(TcpWire.STATUS_OK));
+        return true;
+    }
+
+    private void interest(int ops) {
+        if (key.isValid() && key.interestOps() != ops) {
+            key.interestOps(ops);
+        }
+    }
+
+    @Override
+    public void closeFromLoop(String reason) {
+        close(reason);
+    }
+
+    void close(String reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (reason != null) {
+            log.debug("Data connection from {} closed: {}", remote, reason);
+        }
+        window.clear();
+        if (key != null) {
+            key.cancel();
+        }
+        try {
+            ch.close();
+        } catch (IOException e) {
+            log.trace("closing data connection", e);
+        }
+        owner.serverConnectionClosed(this);
+    }
+}
