@@ -50,6 +50,9 @@ public record MetadataConnection(String scheme, List<String> endpoints, String o
         if (v.equals(P2PHANDSHAKE)) {
             return new MetadataConnection("p2p", List.of(), value);
         }
+        if (v.equalsIgnoreCase(P2PHANDSHAKE)) {
+            throw bad(value, "write P2PHANDSHAKE in capitals, exactly as the reference expects");
+        }
         int sep = v.indexOf("://");
         if (sep < 0) {
             return new MetadataConnection("etcd", splitEndpoints(value, v), value);

@@ -48,11 +48,16 @@ public final class HandshakeServer implements AutoCloseable {
         this.maxLength = maxLength;
         this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
         AtomicInteger n = new AtomicInteger();
-        this.workers = new ThreadPoolExecutor(1, 8, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1024), r -> {
-            Thread t = new Thread(r, "mooncake-handshake-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        // Eight threads that time out when idle: a pool that grows only once its queue is full
+        // would let one silent client hold up every other peer.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(8, 8, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1024),
+                r -> {
+                    Thread t = new Thread(r, "mooncake-handshake-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        this.workers = pool;
         this.acceptor = new Thread(this::acceptLoop, "mooncake-handshake-accept-" + server.getLocalPort());
         this.acceptor.setDaemon(true);
     }

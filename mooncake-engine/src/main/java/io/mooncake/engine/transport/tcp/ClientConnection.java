@@ -348,7 +348,16 @@ final class ClientConnection implements IoLoop.Handler {
                     }
                 }
             } else {
+                boolean statusOnly = nextIsLargeRead();
+                if (statusOnly) {
+                    // The next reply is a large READ body: take only its status frame here, so the body
+                    // is read straight into registered memory.
+                    in.limit(TcpWire.STATUS_SIZE);
+                }
                 n = ch.read(in);
+                if (statusOnly) {
+                    in.limit(in.capacity());
+                }
                 if (n > 0) {
                     in.flip();
                     try {
@@ -374,6 +383,15 @@ final class ClientConnection implements IoLoop.Handler {
         if (!writeBlocked && sent < tail) {
             send(); // ring space freed, or slices queued meanwhile
         }
+    }
+
+    private boolean nextIsLargeRead() {
+        if (!v2 || statusSeen || in.position() != 0 || ackedLocal >= sent) {
+            return false;
+        }
+        Ring r = ring;
+        int i = (int) ackedLocal & r.mask;
+        return !r.write[i] && r.length[i] >= COPY_THRESHOLD;
     }
 
     private void parse() {

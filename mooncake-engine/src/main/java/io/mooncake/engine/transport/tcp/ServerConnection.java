@@ -57,6 +57,7 @@ final class ServerConnection implements IoLoop.Handler {
     private boolean v2;
     private boolean owedStatus;
     private boolean inputClosed;
+    private boolean lastLarge;
     private boolean closed;
 
     ServerConnection(SocketChannel ch, MemoryRegistry registry, TcpTransport owner) {
@@ -123,6 +124,12 @@ final class ServerConnection implements IoLoop.Handler {
                         openWindow();
                     }
                 }
+            } else if (lastLarge && phase == HEADER && in.position() == 0) {
+                // After a large request the next one is likely large too: read just its header, so
+                // its body can go straight to registered memory instead of through the staging buffer.
+                in.limit(TcpWire.HEADER_SIZE);
+                n = ch.read(in);
+                in.limit(in.capacity());
             } else {
                 n = ch.read(in);
             }
@@ -230,6 +237,7 @@ final class ServerConnection implements IoLoop.Handler {
                     phase = CLOSING;
                     return false;
                 }
+                lastLarge = size >= COPY_THRESHOLD;
                 if (write) {
                     in.position(start + TcpWire.HEADER_SIZE);
                     v2 = isV2;

@@ -1,0 +1,72 @@
+package io.mooncake.engine.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.mooncake.engine.api.ErrorCode;
+import io.mooncake.engine.api.MooncakeException;
+import org.junit.jupiter.api.Test;
+
+/** Registration rules and bounds checks. */
+class MemoryRegistryTest {
+
+    private final MemoryRegistry registry = new MemoryRegistry();
+
+    @Test
+    void findsOnlyRangesEntirelyInsideOneRegion() {
+        registry.register(1000, 100, "cpu:0", true, null);
+        registry.register(1100, 100, "cpu:0", false, null);
+        assertThat(registry.find(1000, 100)).isNotNull();
+        assertThat(registry.find(1050, 50)).isNotNull();
+        assertThat(registry.find(1050, 51)).as("crosses into the next region").isNull();
+        assertThat(registry.find(999, 2)).isNull();
+        assertThat(registry.find(1199, 1).remoteAccessible()).isFalse();
+        assertThat(registry.findRemoteAccessible(1150, 10)).isNull();
+        assertThat(registry.find(1000, Long.MAX_VALUE)).isNull();
+        assertThat(registry.find(1000, -1)).isNull();
+    }
+
+    @Test
+    void overlapsAreRejectedBothWays() {
+        registry.register(1000, 100, "cpu:0", true, null);
+        for (long[] r : new long[][] {{1000, 1}, {999, 2}, {1099, 10}, {900, 300}}) {
+            assertThatThrownBy(() -> registry.register(r[0], r[1], "cpu:0", true, null))
+                    .isInstanceOfSatisfying(MooncakeException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.ADDRESS_OVERLAPPED));
+        }
+        registry.register(900, 100, "cpu:0", true, null);
+        registry.register(1100, 1, "cpu:0", true, null);
+        assertThat(registry.regions()).extracting(Region::address).containsExactly(900L, 1000L, 1100L);
+    }
+
+    @Test
+    void unregisterNeedsTheStartAddress() {
+        registry.register(1000, 100, "cpu:0", true, null);
+        assertThatThrownBy(() -> registry.unregister(1001)).isInstanceOfSatisfying(MooncakeException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.ADDRESS_NOT_REGISTERED));
+        registry.unregister(1000);
+        assertThat(registry.find(1000, 1)).isNull();
+    }
+
+    @Test
+    void nullAndWrappingRangesAreRejected() {
+        assertThatThrownBy(() -> registry.register(0, 10, "cpu:0", true, null)).hasMessageContaining("address 0");
+        assertThatThrownBy(() -> registry.register(Long.MAX_VALUE - 5, 100, "cpu:0", true, null))
+                .hasMessageContaining("wraps");
+    }
+
+    @Test
+    void windowsPointAtNativeMemoryWithoutCopying() {
+        long addr = NativeMemory.allocate(64);
+        try {
+            NativeMemory.fill(addr, 64, (byte) 7);
+            MemoryWindow w = new MemoryWindow();
+            assertThat(w.point(addr + 8, 16).remaining()).isEqualTo(16);
+            w.buffer().put(0, (byte) 42);
+            assertThat(NativeMemory.getByte(addr + 8)).isEqualTo((byte) 42);
+            assertThat(w.buffer().get(1)).isEqualTo((byte) 7);
+        } finally {
+            NativeMemory.free(addr);
+        }
+    }
+}
