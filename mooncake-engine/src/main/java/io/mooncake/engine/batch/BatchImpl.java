@@ -36,9 +36,15 @@ public final class BatchImpl implements Batch {
     private final TransferListener listener;
     private final Deadlines deadlines;
     private final Duration timeout;
+    private final java.util.function.Consumer<TransferTask> onTimeout;
     private volatile ScheduledFuture<?> deadline;
 
-    public BatchImpl(long id, int capacity, TransferListener listener, Deadlines deadlines, Duration timeout) {
+    /**
+     * @param onTimeout told about each task this batch's deadline ended, so its transport can abandon
+     *     the task's slices (and release the memory they hold)
+     */
+    public BatchImpl(long id, int capacity, TransferListener listener, Deadlines deadlines, Duration timeout,
+            java.util.function.Consumer<TransferTask> onTimeout) {
         if (capacity <= 0) {
             throw new MooncakeException(ErrorCode.INVALID_ARGUMENT,
                     "invalid batch size " + capacity + "; a batch holds at least 1 request");
@@ -48,6 +54,7 @@ public final class BatchImpl implements Batch {
         this.listener = listener;
         this.deadlines = deadlines;
         this.timeout = timeout;
+        this.onTimeout = onTimeout;
     }
 
     @Override
@@ -121,8 +128,8 @@ public final class BatchImpl implements Batch {
         int n = size.get();
         for (int i = 0; i < n; i++) {
             TransferTask t = tasks[i];
-            if (t != null) {
-                t.finish(state, reason);
+            if (t != null && t.finish(state, reason) && state == TransferState.TIMEOUT) {
+                onTimeout.accept(t);
             }
         }
     }

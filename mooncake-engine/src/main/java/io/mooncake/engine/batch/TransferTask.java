@@ -3,6 +3,7 @@ package io.mooncake.engine.batch;
 import io.mooncake.engine.api.OpCode;
 import io.mooncake.engine.api.TransferState;
 import io.mooncake.engine.api.TransferStatus;
+import io.mooncake.engine.memory.Region;
 import io.mooncake.engine.transport.RemoteTarget;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -20,6 +21,7 @@ public final class TransferTask {
     private static final VarHandle STATE;
     private static final VarHandle REMAINING;
     private static final VarHandle TRANSFERRED;
+    private static final VarHandle HOLDS;
 
     static {
         try {
@@ -27,6 +29,7 @@ public final class TransferTask {
             STATE = l.findVarHandle(TransferTask.class, "state", int.class);
             REMAINING = l.findVarHandle(TransferTask.class, "remaining", int.class);
             TRANSFERRED = l.findVarHandle(TransferTask.class, "transferred", long.class);
+            HOLDS = l.findVarHandle(TransferTask.class, "holds", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -52,6 +55,10 @@ public final class TransferTask {
     @SuppressWarnings("unused") // VarHandle
     private volatile long transferred;
     private volatile String failureReason;
+    /** Uses of local memory still possible: the submission itself plus every slice not yet ended. */
+    @SuppressWarnings("unused") // VarHandle
+    private volatile int holds = 1;
+    private volatile Region localRegion;
 
     TransferTask(BatchImpl batch, int index, OpCode opCode, long source, long targetAddress, long length,
             RemoteTarget target, String protocol) {
@@ -106,6 +113,7 @@ public final class TransferTask {
             throw new IllegalArgumentException("slice count must be > 0: " + count);
         }
         REMAINING.setVolatile(this, count);
+        HOLDS.getAndAdd(this, count);
     }
 
     /** One slice of {@code bytes} ended well; the last one completes the task. */
@@ -114,11 +122,37 @@ public final class TransferTask {
         if ((int) REMAINING.getAndAdd(this, -1) == 1) {
             finish(TransferState.COMPLETED, null);
         }
+        releaseOne();
     }
 
     /** One slice failed; the task ends FAILED with {@code reason} unless it already ended. */
     public void sliceFailed(String reason) {
         finish(TransferState.FAILED, reason);
+        releaseOne();
+    }
+
+    /**
+     * Keeps {@code region} (the local memory of this request, acquired by the engine) from being
+     * unregistered until every slice has ended - even slices still moving bytes after the task
+     * ended TIMEOUT or CANCELED.
+     */
+    public void holdLocal(Region region) {
+        localRegion = region;
+    }
+
+    /** The engine has handed the task to its transport: drops the submission's own hold. */
+    public void submitted() {
+        releaseOne();
+    }
+
+    private void releaseOne() {
+        if ((int) HOLDS.getAndAdd(this, -1) == 1) {
+            Region r = localRegion;
+            if (r != null) {
+                localRegion = null;
+                r.release();
+            }
+        }
     }
 
     /** Whether the task has ended; transports skip slices of ended tasks that were not sent yet. */

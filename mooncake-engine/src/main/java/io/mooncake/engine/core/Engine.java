@@ -310,7 +310,7 @@ public final class Engine implements TransferEngine {
 
     @Override
     public void unregisterLocalMemory(long address) {
-        memory.unregister(address);
+        memory.unregister(address, config.transferTimeout());
     }
 
     @Override
@@ -384,8 +384,8 @@ public final class Engine implements TransferEngine {
                     + length + " is not a buffer from allocateManagedBuffer"
                     + (len == null ? "" : " (its length is " + len + ")"));
         }
+        memory.unregister(address, config.transferTimeout());
         managed.remove(address);
-        memory.unregister(address);
         NativeMemory.free(address);
     }
 
@@ -439,8 +439,12 @@ public final class Engine implements TransferEngine {
         public void close() {
             if (released.compareAndSet(false, true)) {
                 try {
-                    memory.unregister(region.address());
+                    memory.unregister(region.address(), config.transferTimeout());
                 } catch (MooncakeException e) {
+                    if (e.code() == ErrorCode.BATCH_BUSY) {
+                        log.error("Not freeing {}: {}", region, e.getMessage());
+                        return; // leak rather than free memory a transfer may still touch
+                    }
                     log.debug("buffer already unregistered: {}", e.getMessage());
                 }
                 if (owned) {
@@ -554,7 +558,8 @@ public final class Engine implements TransferEngine {
     public long allocateBatchId(int batchSize) {
         ensureOpen();
         long id = nextBatchId.getAndIncrement();
-        batches.put(id, new BatchImpl(id, batchSize, listener, deadlines, config.transferTimeout()));
+        batches.put(id, new BatchImpl(id, batchSize, listener, deadlines, config.transferTimeout(),
+                this::timedOut));
         return id;
     }
 
@@ -595,7 +600,8 @@ public final class Engine implements TransferEngine {
             throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, "no requests to submit");
         }
         long id = nextBatchId.getAndIncrement();
-        BatchImpl b = new BatchImpl(id, requests.size(), listener, deadlines, config.transferTimeout());
+        BatchImpl b = new BatchImpl(id, requests.size(), listener, deadlines, config.transferTimeout(),
+                this::timedOut);
         batches.put(id, b);
         b.completion().whenComplete((r, ex) -> batches.remove(id));
         submitInto(b, requests);
@@ -625,7 +631,17 @@ public final class Engine implements TransferEngine {
             stats.submitted();
             TransferTask task = batch.add(base + i, r.opcode(), r.source(), r.targetOffset(), r.length(), t,
                     protocol);
+            if (r.length() > 0) {
+                Region local = memory.acquire(r.source(), r.length(), false);
+                if (local == null) {
+                    task.finish(TransferState.FAILED, "local range was unregistered while being submitted");
+                    task.submitted();
+                    continue;
+                }
+                task.holdLocal(local);
+            }
             dispatch(task, transport);
+            task.submitted();
         }
     }
 
@@ -689,19 +705,30 @@ public final class Engine implements TransferEngine {
         }
     }
 
+    private void timedOut(TransferTask task) {
+        Transport t = transports.get(task.protocol());
+        if (t != null) {
+            t.abort(task);
+        }
+    }
+
     /** Same-process shortcut: the target is this engine's own segment. */
     private void copyLocally(TransferTask task) {
         task.expectSlices(1);
-        Region remote = memory.findRemoteAccessible(task.targetAddress(), task.length());
+        Region remote = memory.acquire(task.targetAddress(), task.length(), true);
         if (remote == null) {
             task.sliceFailed("target range 0x" + Long.toHexString(task.targetAddress()) + " + " + task.length()
                     + " bytes is not inside a registered remote-accessible buffer of this node");
             return;
         }
-        if (task.opCode() == OpCode.WRITE) {
-            NativeMemory.copy(task.source(), task.targetAddress(), task.length());
-        } else {
-            NativeMemory.copy(task.targetAddress(), task.source(), task.length());
+        try {
+            if (task.opCode() == OpCode.WRITE) {
+                NativeMemory.copy(task.source(), task.targetAddress(), task.length());
+            } else {
+                NativeMemory.copy(task.targetAddress(), task.source(), task.length());
+            }
+        } finally {
+            remote.release();
         }
         task.sliceCompleted(task.length());
     }

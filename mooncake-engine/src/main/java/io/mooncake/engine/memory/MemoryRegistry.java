@@ -54,8 +54,56 @@ public final class MemoryRegistry {
         return r;
     }
 
-    /** Unregisters the region starting at {@code address}; returns it, or throws when none starts there. */
-    public synchronized Region unregister(long address) {
+    /**
+     * Unregisters the region starting at {@code address} and waits (at most {@code maxWait}) for the
+     * transfers still using it; when this returns, the memory may be freed.
+     *
+     * @throws MooncakeException ADDRESS_NOT_REGISTERED when no region starts there; BATCH_BUSY when
+     *     transfers still used it after {@code maxWait} (the region stays withdrawn; do not free it yet)
+     */
+    public Region unregister(long address, java.time.Duration maxWait) {
+        Region r = remove(address);
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        while (r.users.sum() > 0) {
+            if (System.nanoTime() > deadline) {
+                throw new MooncakeException(ErrorCode.BATCH_BUSY, r + " is withdrawn but still used by " + r.users.sum()
+                        + " transfer(s) after " + maxWait.toMillis() + " ms; do not free it until they end");
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MooncakeException(ErrorCode.BATCH_BUSY, "interrupted while waiting for transfers using "
+                        + r + "; do not free it yet");
+            }
+        }
+        return r;
+    }
+
+    /** {@link #unregister(long, java.time.Duration)} waiting at most 30 s. */
+    public Region unregister(long address) {
+        return unregister(address, java.time.Duration.ofSeconds(30));
+    }
+
+    /**
+     * Begins a use of the region holding all of {@code [address, address + length)}, so it cannot
+     * be unregistered (and freed) until {@link Region#release()}. Returns {@code null} when no
+     * (remote-accessible, if asked) region holds the range. Allocation-free.
+     */
+    public Region acquire(long address, long length, boolean remoteOnly) {
+        Region r = find(address, length);
+        if (r == null || (remoteOnly && !r.remoteAccessible())) {
+            return null;
+        }
+        r.users.increment();
+        if (!r.live) {
+            r.users.decrement();
+            return null;
+        }
+        return r;
+    }
+
+    private synchronized Region remove(long address) {
         Region[] cur = regions;
         int idx = indexOfStart(cur, address);
         if (idx < 0) {
@@ -67,6 +115,7 @@ public final class MemoryRegistry {
         Region[] next = new Region[cur.length - 1];
         System.arraycopy(cur, 0, next, 0, idx);
         System.arraycopy(cur, idx + 1, next, idx, cur.length - idx - 1);
+        r.live = false;
         regions = next;
         onUnregister.forEach(l -> l.accept(r));
         return r;

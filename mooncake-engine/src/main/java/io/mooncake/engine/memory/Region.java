@@ -1,15 +1,58 @@
 package io.mooncake.engine.memory;
 
+import java.util.concurrent.atomic.LongAdder;
+
 /**
- * A registered memory region.
+ * A registered memory region, with a count of the transfers using it right now.
  *
- * @param address first byte (native address)
- * @param length bytes
- * @param location where the memory lives, such as {@code cpu:0} or {@code cuda:1}; {@code *} = unknown
- * @param remoteAccessible whether peers may read and write it
- * @param owner object keeping the memory alive (a direct buffer), or {@code null} for raw memory
+ * <p>Transfers {@link MemoryRegistry#acquire acquire} a region before touching its memory and
+ * release it when done; {@link MemoryRegistry#unregister} waits for them, so memory is never
+ * freed under a transfer that is still reading or writing it.
  */
-public record Region(long address, long length, String location, boolean remoteAccessible, Object owner) {
+public final class Region {
+
+    private final long address;
+    private final long length;
+    private final String location;
+    private final boolean remoteAccessible;
+    private final Object owner;
+    final LongAdder users = new LongAdder();
+    volatile boolean live = true;
+
+    /**
+     * @param address first byte (native address)
+     * @param length bytes
+     * @param location where the memory lives, such as {@code cpu:0} or {@code cuda:1}; {@code *} = unknown
+     * @param remoteAccessible whether peers may read and write it
+     * @param owner object keeping the memory alive (a direct buffer), or {@code null} for raw memory
+     */
+    public Region(long address, long length, String location, boolean remoteAccessible, Object owner) {
+        this.address = address;
+        this.length = length;
+        this.location = location;
+        this.remoteAccessible = remoteAccessible;
+        this.owner = owner;
+    }
+
+    public long address() {
+        return address;
+    }
+
+    public long length() {
+        return length;
+    }
+
+    public String location() {
+        return location;
+    }
+
+    public boolean remoteAccessible() {
+        return remoteAccessible;
+    }
+
+    public Object owner() {
+        return owner;
+    }
 
     /** One past the last byte. */
     public long end() {
@@ -19,6 +62,16 @@ public record Region(long address, long length, String location, boolean remoteA
     /** Whether {@code [addr, addr + len)} lies entirely inside this region. */
     public boolean contains(long addr, long len) {
         return len >= 0 && addr >= address && addr - address <= length && len <= length - (addr - address);
+    }
+
+    /** Ends one use begun by {@link MemoryRegistry#acquire}. */
+    public void release() {
+        users.decrement();
+    }
+
+    /** Transfers using the region now. */
+    public long users() {
+        return users.sum();
     }
 
     @Override

@@ -41,6 +41,14 @@ public interface Transport extends AutoCloseable {
         return null;
     }
 
+    /**
+     * The task's deadline passed while its slices were still queued or moving: stop them (for
+     * example by closing the connections they wait on), so every slice ends and the local memory
+     * it holds is released. Called on the timer thread; must not block.
+     */
+    default void abort(TransferTask task) {
+    }
+
     /** Drops cached connections and state for a peer that left or re-registered. */
     default void peerInvalidated(String segmentName) {
     }

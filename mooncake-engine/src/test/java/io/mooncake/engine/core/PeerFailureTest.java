@@ -80,6 +80,23 @@ class PeerFailureTest {
     }
 
     @Test
+    void timedOutRequestReleasesItsLocalMemoryForFreeing() throws Exception {
+        try (TransferEngine engine = TransferEngine.create(Engines.loopback()
+                .transferTimeout(Duration.ofMillis(500)).build());
+                FakeReferenceNode peer = new FakeReferenceNode(1L << 40, 1 << 20, 2).silent()) {
+            long addr = engine.allocateManagedBuffer(1 << 20);
+            SegmentHandle h = engine.openSegment(peer.segmentName());
+            BatchResult r = engine.submit(List.of(new TransferRequest(OpCode.READ, addr, h.id(), 1L << 40, 1 << 20)))
+                    .completion().get();
+            assertThat(r.statuses().get(0).state()).isEqualTo(TransferState.TIMEOUT);
+            // The read's slices were abandoned with the connection: nothing can still write into addr.
+            long start = System.nanoTime();
+            engine.freeManagedBuffer(addr, 1 << 20);
+            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(400);
+        }
+    }
+
+    @Test
     void cancelEndsRunningRequestsCanceled() throws Exception {
         try (TransferEngine engine = Engines.start();
                 FakeReferenceNode peer = new FakeReferenceNode(1L << 40, 4096, 2).silent()) {

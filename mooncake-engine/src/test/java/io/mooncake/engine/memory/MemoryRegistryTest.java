@@ -49,6 +49,44 @@ class MemoryRegistryTest {
     }
 
     @Test
+    void unregisterWaitsForTransfersStillUsingTheRegion() throws Exception {
+        registry.register(1000, 100, "cpu:0", true, null);
+        Region held = registry.acquire(1010, 10, true);
+        assertThat(held).isNotNull();
+        Thread releaser = new Thread(() -> {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                return;
+            }
+            held.release();
+        });
+        long start = System.nanoTime();
+        releaser.start();
+        registry.unregister(1000, java.time.Duration.ofSeconds(5));
+        assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(150);
+        assertThat(registry.acquire(1010, 10, true)).as("withdrawn regions cannot be acquired").isNull();
+    }
+
+    @Test
+    void unregisterGivesUpWithBusyWhenTheRegionStaysInUse() {
+        registry.register(1000, 100, "cpu:0", true, null);
+        registry.acquire(1000, 1, false);
+        assertThatThrownBy(() -> registry.unregister(1000, java.time.Duration.ofMillis(50)))
+                .isInstanceOfSatisfying(MooncakeException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.BATCH_BUSY))
+                .hasMessageContaining("do not free");
+        assertThat(registry.find(1000, 1)).isNull();
+    }
+
+    @Test
+    void acquireHonoursRemoteAccess() {
+        registry.register(1000, 100, "cpu:0", false, null);
+        assertThat(registry.acquire(1000, 10, true)).isNull();
+        assertThat(registry.acquire(1000, 10, false)).isNotNull();
+    }
+
+    @Test
     void nullAndWrappingRangesAreRejected() {
         assertThatThrownBy(() -> registry.register(0, 10, "cpu:0", true, null)).hasMessageContaining("address 0");
         assertThatThrownBy(() -> registry.register(Long.MAX_VALUE - 5, 100, "cpu:0", true, null))

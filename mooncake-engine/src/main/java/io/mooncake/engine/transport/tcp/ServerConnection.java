@@ -3,6 +3,7 @@ package io.mooncake.engine.transport.tcp;
 import io.mooncake.engine.memory.MemoryRegistry;
 import io.mooncake.engine.memory.MemoryWindow;
 import io.mooncake.engine.memory.NativeMemory;
+import io.mooncake.engine.memory.Region;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -58,6 +59,8 @@ final class ServerConnection implements IoLoop.Handler {
     private boolean owedStatus;
     private boolean inputClosed;
     private boolean lastLarge;
+    /** The region the current request uses, held until its body is done. */
+    private Region current;
     private boolean closed;
 
     ServerConnection(SocketChannel ch, MemoryRegistry registry, TcpTransport owner) {
@@ -167,6 +170,7 @@ final class ServerConnection implements IoLoop.Handler {
             bodyRemaining -= windowLength;
             if (bodyRemaining == 0) {
                 phase = HEADER;
+                releaseCurrent();
             } else {
                 openWindow();
             }
@@ -225,7 +229,8 @@ final class ServerConnection implements IoLoop.Handler {
                 int op = in.get(start + 16) & 0xff;
                 boolean isV2 = (op & TcpWire.V2_FLAG) != 0;
                 boolean write = (op & 0x7f) == TcpWire.OP_WRITE;
-                if (size <= 0 || registry.findRemoteAccessible(addr, size) == null) {
+                Region region = size <= 0 ? null : registry.acquire(addr, size, true);
+                if (region == null) {
                     in.position(start + TcpWire.HEADER_SIZE);
                     owner.rejected(remote, addr, size, write);
                     if (isV2) {
@@ -238,6 +243,7 @@ final class ServerConnection implements IoLoop.Handler {
                     return false;
                 }
                 lastLarge = size >= COPY_THRESHOLD;
+                current = region;
                 if (write) {
                     in.position(start + TcpWire.HEADER_SIZE);
                     v2 = isV2;
@@ -249,6 +255,8 @@ final class ServerConnection implements IoLoop.Handler {
                 boolean small = size <= COPY_THRESHOLD;
                 int need = (isV2 ? TcpWire.STATUS_SIZE : 0) + (small ? (int) size : 0);
                 if (out.remaining() < need) {
+                    current = null;
+                    region.release();
                     return false; // header stays unconsumed until the output drains
                 }
                 in.position(start + TcpWire.HEADER_SIZE);
@@ -257,6 +265,8 @@ final class ServerConnection implements IoLoop.Handler {
                 }
                 if (small) {
                     NativeMemory.copy(addr, outAddress + out.position(), size);
+                    current = null;
+                    region.release();
                     out.position(out.position() + (int) size);
                     owner.served(size);
                     continue;
@@ -282,6 +292,7 @@ final class ServerConnection implements IoLoop.Handler {
     /** A WRITE body is fully in memory: acknowledge it (v2). Returns false when the status must wait for output room. */
     private boolean writeCompleted() {
         phase = HEADER;
+        releaseCurrent();
         owner.applied();
         if (!v2) {
             return true;
@@ -292,6 +303,14 @@ final class ServerConnection implements IoLoop.Handler {
         }
         out.putLong(TcpWire.statusFrame(TcpWire.STATUS_OK));
         return true;
+    }
+
+    private void releaseCurrent() {
+        Region r = current;
+        if (r != null) {
+            current = null;
+            r.release();
+        }
     }
 
     private void interest(int ops) {
@@ -310,6 +329,7 @@ final class ServerConnection implements IoLoop.Handler {
             return;
         }
         closed = true;
+        releaseCurrent();
         if (reason != null) {
             log.debug("Data connection from {} closed: {}", remote, reason);
         }

@@ -174,6 +174,18 @@ public final class TcpTransport implements Transport {
     }
 
     @Override
+    public void abort(TransferTask task) {
+        int id = (int) task.target().id();
+        TcpPeer[] arr = peers;
+        TcpPeer p = id < arr.length ? arr[id] : null;
+        if (p != null) {
+            // A peer that let a request pass its deadline is not answering: drop its connections,
+            // which ends every slice queued on them; new requests reconnect.
+            p.close("request timed out after " + config.transferTimeout().toMillis() + " ms");
+        }
+    }
+
+    @Override
     public void peerInvalidated(String segmentName) {
         // Connections are checked against the target's address on every submit; nothing cached by name.
     }
