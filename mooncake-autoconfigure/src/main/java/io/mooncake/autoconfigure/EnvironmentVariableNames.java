@@ -1,0 +1,21 @@
+package io.mooncake.autoconfigure;
+
+import io.mooncake.engine.config.MooncakeSetting;
+import java.util.Map;
+
+/** The reference environment variable that sets a property, for failure actions. */
+final class EnvironmentVariableNames {
+
+    private EnvironmentVariableNames() {
+    }
+
+    /** {@code "mooncake.protocol (environment variable MOONCAKE_PROTOCOL)"}, or just the property. */
+    static String propertyAndVariable(String property) {
+        for (Map.Entry<MooncakeSetting, String> e : MooncakeEnvironmentPostProcessor.PROPERTIES.entrySet()) {
+            if (e.getValue().equals(property)) {
+                return property + " (environment variable " + e.getKey().environmentVariable() + ")";
+            }
+        }
+        return property;
+    }
+}

@@ -1,0 +1,92 @@
+package io.mooncake.autoconfigure;
+
+import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.config.EngineConfig;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.Environment;
+
+/**
+ * Auto-configuration of the Mooncake {@link TransferEngine}: an {@link EngineConfig} from
+ * {@code mooncake.*} (plus {@code MOONCAKE_*}, {@code MC_*} and the Mooncake JSON file, mapped by
+ * {@link MooncakeEnvironmentPostProcessor}), the engine started with the context and closed with
+ * it, and, when their sizes are set, the published segment and a local staging pool.
+ *
+ * <p>The engine picks the transport at runtime; no Spring condition depends on hardware.
+ */
+@AutoConfiguration
+@ConditionalOnClass(TransferEngine.class)
+@EnableConfigurationProperties(MooncakeProperties.class)
+public final class MooncakeAutoConfiguration {
+
+    @Bean
+    @ConfigurationPropertiesBinding
+    static MooncakeDataSizeConverter mooncakeDataSizeConverter() {
+        return new MooncakeDataSizeConverter();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    EngineConfig mooncakeEngineConfig(MooncakeProperties properties, ObjectProvider<EngineConfigCustomizer> customizers,
+            Environment environment) {
+        return new MooncakeEngineConfigFactory(properties, environment).create(systemEnvironment(environment),
+                customizers.orderedStream().toList());
+    }
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    TransferEngine transferEngine(EngineConfig config, MooncakeProperties properties,
+            ObjectProvider<TransferEngineFactory> factory, Environment environment) {
+        StartupChecks checks = new StartupChecks(environment);
+        checks.checkMetadataServerReachable(config);
+        checks.checkPortsFree(config);
+        if (properties.getGlobalSegmentSize() != null) {
+            checks.checkFitsInMemory("mooncake.global-segment-size", properties.getGlobalSegmentSize());
+        }
+        if (properties.getLocalBufferSize() != null) {
+            checks.checkFitsInMemory("mooncake.local-buffer-size", properties.getLocalBufferSize());
+        }
+        try {
+            return factory.getIfAvailable(() -> TransferEngine::create).create(config);
+        } catch (RuntimeException ex) {
+            throw checks.translate(ex, config);
+        }
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "mooncake", name = "global-segment-size")
+    MooncakeGlobalSegment mooncakeGlobalSegment(TransferEngine engine, MooncakeProperties properties,
+            Environment environment) {
+        return new MooncakeGlobalSegment(engine, new StartupChecks(environment).allocate(engine,
+                "mooncake.global-segment-size", properties.getGlobalSegmentSize(), properties.getBufferLocation()));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "mooncake", name = "local-buffer-size")
+    MooncakeLocalBufferPool mooncakeLocalBufferPool(TransferEngine engine, MooncakeProperties properties,
+            Environment environment) {
+        return new MooncakeLocalBufferPool(engine, new StartupChecks(environment).allocate(engine,
+                "mooncake.local-buffer-size", properties.getLocalBufferSize(), properties.getBufferLocation()));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "mooncake", name = "master-server-address")
+    MooncakeMasterServer mooncakeMasterServer(MooncakeProperties properties) {
+        return MooncakeMasterServer.parse("mooncake.master-server-address", properties.getMasterServerAddress());
+    }
+
+    private static java.util.Map<String, String> systemEnvironment(Environment environment) {
+        return (environment instanceof ConfigurableEnvironment configurable)
+                ? MooncakeEnvironmentPostProcessor.systemEnvironment(configurable) : System.getenv();
+    }
+}

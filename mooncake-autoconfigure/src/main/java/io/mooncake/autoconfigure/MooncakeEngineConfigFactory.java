@@ -1,0 +1,109 @@
+package io.mooncake.autoconfigure;
+
+import io.mooncake.engine.api.MooncakeException;
+import io.mooncake.engine.config.EngineConfig;
+import io.mooncake.engine.metadata.MetadataConnection;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.boot.context.properties.PropertyMapper;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.core.env.Environment;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Builds the {@link EngineConfig} from {@link MooncakeProperties}: the system environment is applied
+ * first (the engine keeps it for transport-specific {@code MC_*} knobs), then every property, then the
+ * customizers; the engine's own validation runs last. Every failure names the property.
+ */
+final class MooncakeEngineConfigFactory {
+
+    private static final Pattern ENGINE_FIELD = Pattern.compile("invalid (\\w+) '(.*?)'");
+
+    private final MooncakeProperties properties;
+
+    private final Environment environment;
+
+    MooncakeEngineConfigFactory(MooncakeProperties properties, Environment environment) {
+        this.properties = properties;
+        this.environment = environment;
+    }
+
+    EngineConfig create(Map<String, String> systemEnvironment, List<EngineConfigCustomizer> customizers) {
+        MooncakeProperties p = this.properties;
+        EngineConfig.Builder builder = EngineConfig.builder().environment(systemEnvironment);
+        PropertyMapper map = PropertyMapper.get();
+        map.from(p::getLocalHostname).to(builder::localHostname);
+        map.from(p::getMetadataServer).as(this::checkMetadataServer).to(builder::metadataServer);
+        map.from(p::getProtocol).to((protocol) -> applyProtocol(builder, protocol));
+        map.from(p::getDeviceName).to(builder::deviceName);
+        map.from(p::getHandshakePort).to(builder::handshakePort);
+        map.from(p::getTcpDataPort).to(builder::tcpDataPort);
+        map.from(p::getRpcPortRange).to((range) -> builder.rpcPortRange(range.getMin(), range.getMax()));
+        map.from(p::getBindAddress).to(builder::bindAddress);
+        map.from(p::getIoThreads).to(builder::ioThreads);
+        map.from(p::getConnectionsPerPeer).to(builder::connectionsPerPeer);
+        map.from(p::getSliceSize).as((size) -> toInt("mooncake.slice-size", size)).to(builder::sliceSize);
+        map.from(p::getSocketBufferSize).as((size) -> toInt("mooncake.socket-buffer-size", size))
+            .to(builder::socketBufferSize);
+        map.from(p::getTransferTimeout).to(builder::transferTimeout);
+        map.from(p::getConnectTimeout).to(builder::connectTimeout);
+        map.from(p::getHandshakeTimeout).to(builder::handshakeTimeout);
+        map.from(p::getHandshakeMaxLength).as((size) -> toInt("mooncake.handshake-max-length", size))
+            .to(builder::handshakeMaxLength);
+        map.from(p::getTcpProtoVersion).to(builder::tcpProtoVersion);
+        map.from(p::getClusterId).to(builder::clusterId);
+        map.from(p::isFallbackToTcp).to(builder::fallbackToTcp);
+        map.from(p::isForceTcp).to(builder::forceTcp);
+        map.from(p::isForceHca).to(builder::forceHca);
+        map.from(p::isForceMnnvl).to(builder::forceMnnvl);
+        map.from(p::isIntranodeNvlink).to(builder::intranodeNvlink);
+        map.from(p::getMetadataRefreshInterval).to(builder::metadataRefreshInterval);
+        map.from(p::getMetadataTtl).to(builder::metadataTtl);
+        map.from(p::getMasterServerAddress).whenHasText()
+            .to((address) -> MooncakeMasterServer.parse("mooncake.master-server-address", address));
+        customizers.forEach((customizer) -> customizer.customize(builder));
+        try {
+            return builder.build();
+        } catch (MooncakeException ex) {
+            throw translate(ex);
+        }
+    }
+
+    private String checkMetadataServer(String value) {
+        try {
+            MetadataConnection.parse(value);
+            return value;
+        } catch (MooncakeException ex) {
+            throw new InvalidConfigurationPropertyValueException("mooncake.metadata-server", value, ex.getMessage());
+        }
+    }
+
+    private void applyProtocol(EngineConfig.Builder builder, String protocol) {
+        try {
+            builder.protocol(protocol);
+        } catch (MooncakeException ex) {
+            throw new InvalidMooncakeProtocolException("mooncake.protocol", protocol,
+                    PropertyOrigins.of(this.environment, "mooncake.protocol"), ex);
+        }
+    }
+
+    private static int toInt(String property, DataSize size) {
+        if (size.toBytes() < 0 || size.toBytes() > Integer.MAX_VALUE) {
+            throw new InvalidConfigurationPropertyValueException(property, size,
+                    "Must be from 0 to " + Integer.MAX_VALUE + " bytes.");
+        }
+        return (int) size.toBytes();
+    }
+
+    /** The engine's validation message names its field ("invalid sliceSize '1'; expected ..."); name the property. */
+    private static RuntimeException translate(MooncakeException ex) {
+        Matcher m = ENGINE_FIELD.matcher(ex.getMessage());
+        if (m.find()) {
+            String property = "mooncake." + m.group(1).replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase();
+            return new InvalidConfigurationPropertyValueException(property, m.group(2), ex.getMessage());
+        }
+        return ex;
+    }
+}

@@ -1,0 +1,470 @@
+package io.mooncake.autoconfigure;
+
+import io.mooncake.engine.config.EngineConfig;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration properties of the Mooncake Transfer Engine, bound to {@code mooncake.*}.
+ *
+ * <p>The {@code MOONCAKE_*} and {@code MC_*} environment variables and the Mooncake JSON file
+ * become these properties too (see {@link MooncakeEnvironmentPostProcessor}); docs/configuration.md
+ * has the precedence order. Sizes accept Spring's forms ({@code 512MB}) and the reference's
+ * ({@code 3g}, {@code 1.5GB}).
+ */
+@ConfigurationProperties("mooncake")
+public class MooncakeProperties {
+
+    /**
+     * Location of a Mooncake JSON configuration file (keys local_hostname, metadata_server, protocol,
+     * device_name, master_server_address, global_segment_size, local_buffer_size). Its values have the
+     * lowest precedence. The MOONCAKE_CONFIG_PATH environment variable sets it too.
+     */
+    private String configPath;
+
+    /**
+     * Whether the MOONCAKE_* and MC_* environment variables of the reference engine are mapped onto
+     * mooncake.* properties.
+     */
+    private boolean mapEnvironmentVariables = true;
+
+    /**
+     * Host name or IP address peers reach this node at, optionally with ":port" naming the handshake
+     * port. Also the host part of this node's segment name.
+     */
+    private String localHostname = EngineConfig.DEFAULT_LOCAL_HOSTNAME;
+
+    /**
+     * Metadata service: P2PHANDSHAKE (no server, peers exchange descriptors directly),
+     * etcd://host:port, http://host:port/metadata, redis://host:port, or a bare host:port (etcd).
+     */
+    private String metadataServer = EngineConfig.DEFAULT_METADATA_SERVER;
+
+    /**
+     * Transport protocol: tcp, rdma, efa, nvmeof, nvlink, nvlink_intra, hip, barex, cxl or ascend.
+     * Several may be combined with ",", the first being primary (e.g. "rdma,nvmeof").
+     */
+    private String protocol = "tcp";
+
+    /**
+     * Devices to use: a NIC name such as mlx5_0, a comma-separated list, "auto-discovery", or empty
+     * for all. Not used by tcp.
+     */
+    private String deviceName = "";
+
+    /**
+     * Mooncake Store master address (host:port). Validated and exposed as a MooncakeMasterServer bean
+     * for Store clients; this project does not include a Store client.
+     */
+    private String masterServerAddress;
+
+    /**
+     * Size of the remote-accessible segment allocated and registered at startup and published to
+     * peers (e.g. 3GB). None is allocated when unset.
+     */
+    @MooncakeDataSize
+    private DataSize globalSegmentSize;
+
+    /**
+     * Size of the registered local staging pool allocated at startup (e.g. 1GB). None is allocated
+     * when unset.
+     */
+    @MooncakeDataSize
+    private DataSize localBufferSize;
+
+    /**
+     * Location name under which the segment and the staging pool are registered (cpu:N, or * for
+     * any).
+     */
+    private String bufferLocation = "cpu:0";
+
+    /**
+     * Handshake (RPC) listener port. 0 picks a free port in the RPC port range.
+     */
+    private int handshakePort;
+
+    /**
+     * TCP data listener port. 0 picks a free port in the RPC port range.
+     */
+    private int tcpDataPort;
+
+    /**
+     * Range random listener ports are picked from.
+     */
+    private final RpcPortRange rpcPortRange = new RpcPortRange();
+
+    /**
+     * Address the listeners bind to. Binds the wildcard address when unset.
+     */
+    private String bindAddress;
+
+    /**
+     * Number of I/O threads shared by all tcp connections. Defaults to the number of processors,
+     * at most 4.
+     */
+    private Integer ioThreads;
+
+    /**
+     * Persistent data connections opened to each peer; large requests are striped over them.
+     */
+    private int connectionsPerPeer = EngineConfig.DEFAULT_CONNECTIONS_PER_PEER;
+
+    /**
+     * Largest piece a request is cut into before it is spread over a peer's connections.
+     */
+    @MooncakeDataSize
+    private DataSize sliceSize = DataSize.ofBytes(EngineConfig.DEFAULT_SLICE_SIZE);
+
+    /**
+     * Socket send and receive buffer size asked for on data connections. 0 keeps the kernel
+     * default.
+     */
+    @MooncakeDataSize
+    private DataSize socketBufferSize = DataSize.ofBytes(EngineConfig.DEFAULT_SOCKET_BUFFER_SIZE);
+
+    /**
+     * Deadline of every transfer request, from submission. A request still running then ends with
+     * TIMEOUT.
+     */
+    private Duration transferTimeout = EngineConfig.DEFAULT_TRANSFER_TIMEOUT;
+
+    /**
+     * Deadline of a connect to a peer (handshake or data connection).
+     */
+    private Duration connectTimeout = EngineConfig.DEFAULT_CONNECT_TIMEOUT;
+
+    /**
+     * Deadline of one handshake exchange with a peer.
+     */
+    private Duration handshakeTimeout = EngineConfig.DEFAULT_HANDSHAKE_TIMEOUT;
+
+    /**
+     * Largest handshake message accepted.
+     */
+    @MooncakeDataSize
+    private DataSize handshakeMaxLength = DataSize.ofBytes(EngineConfig.DEFAULT_HANDSHAKE_MAX_LENGTH);
+
+    /**
+     * Highest tcp protocol version spoken to peers: 2, or 1 for peers that do not send status
+     * frames.
+     */
+    private int tcpProtoVersion = 2;
+
+    /**
+     * Cluster id: metadata keys live under mooncake/&lt;id&gt;/, so several clusters can share one
+     * metadata server.
+     */
+    private String clusterId;
+
+    /**
+     * Whether a requested protocol that cannot run on this host falls back to tcp (with a logged
+     * reason) instead of failing startup.
+     */
+    private boolean fallbackToTcp = true;
+
+    /**
+     * Whether tcp is used even where RDMA devices exist.
+     */
+    private boolean forceTcp;
+
+    /**
+     * Whether RDMA is used even where another transport would be picked.
+     */
+    private boolean forceHca;
+
+    /**
+     * Whether Multi-Node NVLink is used instead of RDMA where both exist.
+     */
+    private boolean forceMnnvl;
+
+    /**
+     * Whether NVLink is used between GPUs inside one node.
+     */
+    private boolean intranodeNvlink;
+
+    /**
+     * Period of re-reading cached peer descriptors. 0 disables it.
+     */
+    private Duration metadataRefreshInterval = Duration.ZERO;
+
+    /**
+     * Lifetime of published metadata keys on backends that expire them; the engine refreshes them
+     * well before.
+     */
+    private Duration metadataTtl = Duration.ofSeconds(10);
+
+    public String getConfigPath() {
+        return this.configPath;
+    }
+
+    public void setConfigPath(String configPath) {
+        this.configPath = configPath;
+    }
+
+    public boolean isMapEnvironmentVariables() {
+        return this.mapEnvironmentVariables;
+    }
+
+    public void setMapEnvironmentVariables(boolean mapEnvironmentVariables) {
+        this.mapEnvironmentVariables = mapEnvironmentVariables;
+    }
+
+    public String getLocalHostname() {
+        return this.localHostname;
+    }
+
+    public void setLocalHostname(String localHostname) {
+        this.localHostname = localHostname;
+    }
+
+    public String getMetadataServer() {
+        return this.metadataServer;
+    }
+
+    public void setMetadataServer(String metadataServer) {
+        this.metadataServer = metadataServer;
+    }
+
+    public String getProtocol() {
+        return this.protocol;
+    }
+
+    public void setProtocol(String protocol) {
+        this.protocol = protocol;
+    }
+
+    public String getDeviceName() {
+        return this.deviceName;
+    }
+
+    public void setDeviceName(String deviceName) {
+        this.deviceName = deviceName;
+    }
+
+    public String getMasterServerAddress() {
+        return this.masterServerAddress;
+    }
+
+    public void setMasterServerAddress(String masterServerAddress) {
+        this.masterServerAddress = masterServerAddress;
+    }
+
+    public DataSize getGlobalSegmentSize() {
+        return this.globalSegmentSize;
+    }
+
+    public void setGlobalSegmentSize(DataSize globalSegmentSize) {
+        this.globalSegmentSize = globalSegmentSize;
+    }
+
+    public DataSize getLocalBufferSize() {
+        return this.localBufferSize;
+    }
+
+    public void setLocalBufferSize(DataSize localBufferSize) {
+        this.localBufferSize = localBufferSize;
+    }
+
+    public String getBufferLocation() {
+        return this.bufferLocation;
+    }
+
+    public void setBufferLocation(String bufferLocation) {
+        this.bufferLocation = bufferLocation;
+    }
+
+    public int getHandshakePort() {
+        return this.handshakePort;
+    }
+
+    public void setHandshakePort(int handshakePort) {
+        this.handshakePort = handshakePort;
+    }
+
+    public int getTcpDataPort() {
+        return this.tcpDataPort;
+    }
+
+    public void setTcpDataPort(int tcpDataPort) {
+        this.tcpDataPort = tcpDataPort;
+    }
+
+    public RpcPortRange getRpcPortRange() {
+        return this.rpcPortRange;
+    }
+
+    public String getBindAddress() {
+        return this.bindAddress;
+    }
+
+    public void setBindAddress(String bindAddress) {
+        this.bindAddress = bindAddress;
+    }
+
+    public Integer getIoThreads() {
+        return this.ioThreads;
+    }
+
+    public void setIoThreads(Integer ioThreads) {
+        this.ioThreads = ioThreads;
+    }
+
+    public int getConnectionsPerPeer() {
+        return this.connectionsPerPeer;
+    }
+
+    public void setConnectionsPerPeer(int connectionsPerPeer) {
+        this.connectionsPerPeer = connectionsPerPeer;
+    }
+
+    public DataSize getSliceSize() {
+        return this.sliceSize;
+    }
+
+    public void setSliceSize(DataSize sliceSize) {
+        this.sliceSize = sliceSize;
+    }
+
+    public DataSize getSocketBufferSize() {
+        return this.socketBufferSize;
+    }
+
+    public void setSocketBufferSize(DataSize socketBufferSize) {
+        this.socketBufferSize = socketBufferSize;
+    }
+
+    public Duration getTransferTimeout() {
+        return this.transferTimeout;
+    }
+
+    public void setTransferTimeout(Duration transferTimeout) {
+        this.transferTimeout = transferTimeout;
+    }
+
+    public Duration getConnectTimeout() {
+        return this.connectTimeout;
+    }
+
+    public void setConnectTimeout(Duration connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
+    public Duration getHandshakeTimeout() {
+        return this.handshakeTimeout;
+    }
+
+    public void setHandshakeTimeout(Duration handshakeTimeout) {
+        this.handshakeTimeout = handshakeTimeout;
+    }
+
+    public DataSize getHandshakeMaxLength() {
+        return this.handshakeMaxLength;
+    }
+
+    public void setHandshakeMaxLength(DataSize handshakeMaxLength) {
+        this.handshakeMaxLength = handshakeMaxLength;
+    }
+
+    public int getTcpProtoVersion() {
+        return this.tcpProtoVersion;
+    }
+
+    public void setTcpProtoVersion(int tcpProtoVersion) {
+        this.tcpProtoVersion = tcpProtoVersion;
+    }
+
+    public String getClusterId() {
+        return this.clusterId;
+    }
+
+    public void setClusterId(String clusterId) {
+        this.clusterId = clusterId;
+    }
+
+    public boolean isFallbackToTcp() {
+        return this.fallbackToTcp;
+    }
+
+    public void setFallbackToTcp(boolean fallbackToTcp) {
+        this.fallbackToTcp = fallbackToTcp;
+    }
+
+    public boolean isForceTcp() {
+        return this.forceTcp;
+    }
+
+    public void setForceTcp(boolean forceTcp) {
+        this.forceTcp = forceTcp;
+    }
+
+    public boolean isForceHca() {
+        return this.forceHca;
+    }
+
+    public void setForceHca(boolean forceHca) {
+        this.forceHca = forceHca;
+    }
+
+    public boolean isForceMnnvl() {
+        return this.forceMnnvl;
+    }
+
+    public void setForceMnnvl(boolean forceMnnvl) {
+        this.forceMnnvl = forceMnnvl;
+    }
+
+    public boolean isIntranodeNvlink() {
+        return this.intranodeNvlink;
+    }
+
+    public void setIntranodeNvlink(boolean intranodeNvlink) {
+        this.intranodeNvlink = intranodeNvlink;
+    }
+
+    public Duration getMetadataRefreshInterval() {
+        return this.metadataRefreshInterval;
+    }
+
+    public void setMetadataRefreshInterval(Duration metadataRefreshInterval) {
+        this.metadataRefreshInterval = metadataRefreshInterval;
+    }
+
+    public Duration getMetadataTtl() {
+        return this.metadataTtl;
+    }
+
+    public void setMetadataTtl(Duration metadataTtl) {
+        this.metadataTtl = metadataTtl;
+    }
+
+    /** Range random listener ports are picked from. */
+    public static class RpcPortRange {
+
+        /**
+         * Lowest port of the range.
+         */
+        private int min = EngineConfig.DEFAULT_MIN_RPC_PORT;
+
+        /**
+         * Highest port of the range.
+         */
+        private int max = EngineConfig.DEFAULT_MAX_RPC_PORT;
+
+        public int getMin() {
+            return this.min;
+        }
+
+        public void setMin(int min) {
+            this.min = min;
+        }
+
+        public int getMax() {
+            return this.max;
+        }
+
+        public void setMax(int max) {
+            this.max = max;
+        }
+    }
+}
