@@ -22,12 +22,12 @@ class ServiceRegistrationTest {
     Path root;
 
     @Test
-    void serviceLoaderFindsOneProviderForEveryNativeProtocol() {
+    void serviceLoaderFindsOneProviderForEveryProtocolTcpFromTheEngine() {
         List<String> protocols = new ArrayList<>();
         ServiceLoader.load(TransportProvider.class).forEach(p -> protocols.add(p.protocol()));
 
-        assertThat(protocols).containsExactlyInAnyOrder("rdma", "efa", "nvlink", "nvlink_intra", "hip", "barex", "cxl",
-                "ascend", "nvmeof");
+        assertThat(protocols).containsExactlyInAnyOrder("tcp", "rdma", "efa", "nvlink", "nvlink_intra", "hip", "barex",
+                "cxl", "ascend", "nvmeof");
         for (String p : protocols) {
             assertThat(Protocol.of(p).id()).isEqualTo(p);
         }

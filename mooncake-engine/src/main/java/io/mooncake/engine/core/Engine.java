@@ -30,6 +30,7 @@ import io.mooncake.engine.metadata.RpcMeta;
 import io.mooncake.engine.metadata.SegmentDescriptor;
 import io.mooncake.engine.metadata.SegmentDescriptorCodec;
 import io.mooncake.engine.metadata.SegmentDirectory;
+import io.mooncake.engine.metadata.kv.SegmentDirectories;
 import io.mooncake.engine.metadata.p2p.P2pSegmentDirectory;
 import io.mooncake.engine.rpc.HandshakeClient;
 import io.mooncake.engine.rpc.HandshakeServer;
@@ -138,14 +139,16 @@ public final class Engine implements TransferEngine {
     private void init() {
         metadata = MetadataConnection.parse(config.metadataServer());
         HostPort hostPort = HostPort.parse(config.localHostname());
-        advertisedHost = hostPort.host();
-        int port = config.handshakePort() != 0 ? config.handshakePort() : Math.max(hostPort.port(), 0);
+        advertisedHost = advertisedHost(config, metadata, hostPort.host());
+        // P2P: the name is host:port of the handshake listener, so a port in the hostname picks it.
+        // With a metadata server the name is only a key (as in the reference); the port is published.
+        int port = config.handshakePort() != 0 ? config.handshakePort()
+                : metadata.isP2p() ? Math.max(hostPort.port(), 0) : 0;
         handshakeClient = new HandshakeClient(config.connectTimeout(), config.handshakeTimeout(),
                 config.handshakeMaxLength());
         handshake = HandshakeServer.start(config.bindAddress(), port, config.minRpcPort(), config.maxRpcPort(),
                 128, this::handle, config.handshakeMaxLength(), config.handshakeTimeout());
-        segmentName = metadata.isP2p() || hostPort.port() < 0 ? hostPort.format(handshake.port())
-                : config.localHostname();
+        segmentName = metadata.isP2p() ? hostPort.format(handshake.port()) : config.localHostname().trim();
 
         TransportContext context = new Context();
         TransportSelector selector = TransportSelector.fromServiceLoader(Engine.class.getClassLoader());
@@ -164,11 +167,49 @@ public final class Engine implements TransferEngine {
         directory = metadata.isP2p()
                 ? new P2pSegmentDirectory(handshakeClient, () -> localDescriptor,
                         EnvironmentVariables.handshakePortForNames(config.environment()))
-                : Directories.open(metadata, config);
+                : SegmentDirectories.open(metadata, config);
         directory.onPeerChanged(this::markStale);
         directory.publish(localDescriptor, new RpcMeta(advertisedHost, handshake.port()));
         log.info("Mooncake transfer engine ready: segment {}, protocol {} (running {}), handshake port {}, "
                 + "metadata {}", segmentName, primary, selection.active(), handshake.port(), directory.describe());
+    }
+
+    /**
+     * The address peers reach this node at: {@code MC_TCP_BIND_ADDRESS} when set; under P2P the host
+     * of the segment name; with a metadata server the hostname when it resolves, else (as the
+     * reference) the first up, non-loopback IPv4 interface.
+     */
+    static String advertisedHost(EngineConfig config, MetadataConnection metadata, String host) {
+        if (config.bindAddress() != null) {
+            return config.bindAddress();
+        }
+        if (metadata.isP2p()) {
+            return host;
+        }
+        try {
+            java.net.InetAddress.getByName(host);
+            return host;
+        } catch (java.net.UnknownHostException e) {
+            try {
+                for (java.net.NetworkInterface nif : java.util.Collections.list(
+                        java.net.NetworkInterface.getNetworkInterfaces())) {
+                    if (!nif.isUp() || nif.isLoopback()) {
+                        continue;
+                    }
+                    for (java.net.InetAddress a : java.util.Collections.list(nif.getInetAddresses())) {
+                        if (a instanceof java.net.Inet4Address) {
+                            log.info("Host name '{}' does not resolve; advertising {} of interface {} "
+                                    + "(set MC_TCP_BIND_ADDRESS to choose)", host, a.getHostAddress(), nif.getName());
+                            return a.getHostAddress();
+                        }
+                    }
+                }
+            } catch (java.net.SocketException ignored) {
+                // fall through
+            }
+            log.warn("Host name '{}' does not resolve and no interface is up; advertising 127.0.0.1", host);
+            return "127.0.0.1";
+        }
     }
 
     private SegmentDescriptor buildDescriptor() {

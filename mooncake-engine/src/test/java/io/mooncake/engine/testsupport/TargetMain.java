@@ -2,11 +2,16 @@ package io.mooncake.engine.testsupport;
 
 import io.mooncake.engine.api.LocalBuffer;
 import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.config.EngineConfig;
 import java.io.IOException;
+import java.time.Duration;
 
 /**
  * A target engine in its own process for tests: prints {@code READY <segment> <address> <length>}
  * and runs until its standard input closes or it is killed.
+ *
+ * <p>Arguments: buffer length; optionally handshake port (0 = any); optionally metadata server and
+ * segment name and cluster id (for key-value metadata tests).
  */
 public final class TargetMain {
 
@@ -16,7 +21,12 @@ public final class TargetMain {
     public static void main(String[] args) throws IOException {
         long length = Long.parseLong(args[0]);
         int handshakePort = args.length > 1 ? Integer.parseInt(args[1]) : 0;
-        TransferEngine engine = TransferEngine.create(Engines.loopback().handshakePort(handshakePort).build());
+        EngineConfig.Builder b = Engines.loopback().handshakePort(handshakePort);
+        if (args.length > 3) {
+            b.metadataServer(args[2]).localHostname(args[3]).bindAddress("127.0.0.1")
+                    .metadataTtl(Duration.ofSeconds(2)).clusterId(args.length > 4 ? args[4] : null);
+        }
+        TransferEngine engine = TransferEngine.create(b.build());
         LocalBuffer buffer = engine.allocateBuffer(length, "cpu:0");
         System.out.println("READY " + engine.localSegmentName() + " " + buffer.address() + " " + length);
         System.out.flush();
