@@ -31,7 +31,7 @@ public final class EngineConfig {
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_HANDSHAKE_MAX_LENGTH = 1 << 20;
     public static final int DEFAULT_CONNECTIONS_PER_PEER = 4;
-    public static final int DEFAULT_SLICE_SIZE = 256 * 1024;
+    public static final int DEFAULT_SLICE_SIZE = 512 * 1024;
     public static final int DEFAULT_SOCKET_BUFFER_SIZE = 4 * 1024 * 1024;
 
     private final String localHostname;

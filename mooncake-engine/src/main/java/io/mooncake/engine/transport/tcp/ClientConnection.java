@@ -182,7 +182,11 @@ final class ClientConnection implements IoLoop.Handler {
             r.write[i] = write;
             tail = seq + 1;
         }
-        if (!connected || writeBlocked || !sendLock.tryLock()) {
+        // Small requests are written by the submitting thread when the connection is idle (no
+        // wake-up of the loop on the latency path); large bodies are left to the loop, so that
+        // submitting never costs the caller a large copy into the socket.
+        boolean small = !write || length <= COPY_THRESHOLD;
+        if (!small || !connected || writeBlocked || !sendLock.tryLock()) {
             scheduleLoop();
             return true;
         }
