@@ -1,12 +1,11 @@
 package io.mooncake.autoconfigure;
 
+import io.mooncake.engine.api.InvalidConfigurationException;
 import io.mooncake.engine.api.MooncakeException;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.metadata.MetadataConnection;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.core.env.Environment;
@@ -19,7 +18,6 @@ import org.springframework.util.unit.DataSize;
  */
 final class MooncakeEngineConfigFactory {
 
-    private static final Pattern ENGINE_FIELD = Pattern.compile("invalid (\\w+) '(.*?)'");
 
     private final MooncakeProperties properties;
 
@@ -97,12 +95,11 @@ final class MooncakeEngineConfigFactory {
         return (int) size.toBytes();
     }
 
-    /** The engine's validation message names its field ("invalid sliceSize '1'; expected ..."); name the property. */
+    /** The engine's validation names its field ({@code sliceSize}); report it as the property. */
     private static RuntimeException translate(MooncakeException ex) {
-        Matcher m = ENGINE_FIELD.matcher(ex.getMessage());
-        if (m.find()) {
-            String property = "mooncake." + m.group(1).replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase();
-            return new InvalidConfigurationPropertyValueException(property, m.group(2), ex.getMessage());
+        if (ex instanceof InvalidConfigurationException invalid) {
+            String property = "mooncake." + invalid.field().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase();
+            return new InvalidConfigurationPropertyValueException(property, invalid.value(), ex.getMessage());
         }
         return ex;
     }

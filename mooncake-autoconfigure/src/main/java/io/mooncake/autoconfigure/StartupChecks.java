@@ -3,6 +3,7 @@ package io.mooncake.autoconfigure;
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.LocalBuffer;
 import io.mooncake.engine.api.MooncakeException;
+import io.mooncake.engine.api.PortInUseException;
 import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.metadata.MetadataConnection;
@@ -136,14 +137,13 @@ final class StartupChecks {
     /** Turns the engine's startup failures into reports naming the property; others pass unchanged. */
     RuntimeException translate(RuntimeException ex, EngineConfig config) {
         for (Throwable t = ex; t != null; t = t.getCause()) {
-            if (t instanceof BindException) {
+            if (t instanceof PortInUseException inUse) {
                 Map<String, Integer> ports = fixedPorts(config);
-                String message = String.valueOf(t.getMessage());
-                if (!ports.isEmpty()) {
-                    Map.Entry<String, Integer> port = ports.entrySet().stream()
-                        .filter((e) -> message.contains(String.valueOf(e.getValue())))
-                        .findFirst()
-                        .orElse(ports.entrySet().iterator().next());
+                Map.Entry<String, Integer> port = ports.entrySet().stream()
+                    .filter((e) -> e.getValue() == inUse.port())
+                    .findFirst()
+                    .orElse(null);
+                if (port != null) {
                     return new MooncakePortInUseException(port.getKey(), port.getValue(), origin(port.getKey()), ex);
                 }
             }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.engine.api.MooncakeException;
+import io.mooncake.engine.api.PortInUseException;
 import io.mooncake.engine.api.TransportUnavailableException;
 import io.mooncake.engine.metadata.MetadataUnavailableException;
 import java.io.IOException;
@@ -140,7 +141,7 @@ class MooncakeFailureAnalyzersTests {
     void bindFailureRaisedByTheEngineIsReportedTheSameWay() {
         FailureAnalysis analysis = analyze(this.contextRunner.withPropertyValues("mooncake.tcp-data-port=16500")
             .withBean(TransferEngineFactory.class, () -> (config) -> {
-                throw new MooncakeException(ErrorCode.SOCKET, "cannot bind tcp data port 16500: Address already in use",
+                throw new PortInUseException("tcp data", 16500, "cannot bind tcp data port 16500: Address already in use",
                         new BindException("Address already in use"));
             }), new PortInUseFailureAnalyzer());
         assertThat(analysis.getDescription()).startsWith("Mooncake cannot listen on port 16500, set by "

@@ -1,6 +1,7 @@
 package io.mooncake.engine.config;
 
 import io.mooncake.engine.api.ErrorCode;
+import io.mooncake.engine.api.InvalidConfigurationException;
 import io.mooncake.engine.api.MooncakeException;
 import io.mooncake.engine.api.Protocol;
 import java.time.Duration;
@@ -510,8 +511,7 @@ public final class EngineConfig {
 
         private static void require(boolean ok, String field, Object value, String valid) {
             if (!ok) {
-                throw new MooncakeException(ErrorCode.INVALID_ARGUMENT,
-                        "invalid " + field + " '" + value + "'; expected " + valid);
+                throw new InvalidConfigurationException(field, value, valid);
             }
         }
     }

@@ -176,7 +176,8 @@ public final class HandshakeServer implements AutoCloseable {
                 try {
                     return opener.open(address(bindAddress, port));
                 } catch (IOException e) {
-                    throw new MooncakeException(ErrorCode.SOCKET, "cannot bind " + what + " port " + port
+                    throw new io.mooncake.engine.api.PortInUseException(what, port, "cannot bind " + what + " port "
+                            + port
                             + (bindAddress == null ? "" : " on " + bindAddress) + ": " + e.getMessage()
                             + "; the port is in use or not permitted: choose another port or 0 for a free one", e);
                 }

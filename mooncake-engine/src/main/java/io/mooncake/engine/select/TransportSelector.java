@@ -27,6 +27,7 @@ public final class TransportSelector {
     private static final Logger log = LoggerFactory.getLogger(TransportSelector.class);
 
     private final Map<String, TransportProvider> providers;
+    private final ThreadLocal<Map<String, Availability>> memo = new ThreadLocal<>();
 
     /** A selector over the given providers (the last one of a protocol wins). */
     public TransportSelector(List<TransportProvider> providers) {
@@ -65,6 +66,15 @@ public final class TransportSelector {
      * @throws TransportUnavailableException when a requested protocol cannot run and fallback is off
      */
     public SelectionReport select(TransportContext context) {
+        memo.set(new java.util.HashMap<>()); // each probe runs once per decision (they scan sysfs, load libraries)
+        try {
+            return decide(context);
+        } finally {
+            memo.remove();
+        }
+    }
+
+    private SelectionReport decide(TransportContext context) {
         EngineConfig config = context.config();
         List<String> requested = config.protocols();
         List<String> active = new ArrayList<>();
@@ -144,6 +154,14 @@ public final class TransportSelector {
     }
 
     private Availability availability(String protocol, TransportContext context) {
+        Map<String, Availability> cache = memo.get();
+        if (cache == null) {
+            return probe(protocol, context);
+        }
+        return cache.computeIfAbsent(protocol, p -> probe(p, context));
+    }
+
+    private Availability probe(String protocol, TransportContext context) {
         TransportProvider provider = providers.get(protocol);
         if (provider == null) {
             return Availability.unavailable(Availability.Cause.NO_LIBRARY,
