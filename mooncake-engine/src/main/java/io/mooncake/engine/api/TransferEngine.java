@@ -72,6 +72,18 @@ public interface TransferEngine extends AutoCloseable {
     /** Whether the metadata service answered its last call (always true for P2PHANDSHAKE). */
     boolean metadataReachable();
 
+    /** The metadata service in words (backend and endpoints, never credentials). */
+    String metadataDescription();
+
+    /** Registered local memory, sorted by address. */
+    List<RegisteredMemory> registeredMemory();
+
+    /** The remote segments opened so far. */
+    List<PeerInfo> peers();
+
+    /** Per running transport, its facts (ports, open connections, rejected requests), for health and Actuator. */
+    java.util.Map<String, java.util.Map<String, Object>> transportStats();
+
     // ---- memory
 
     /**

@@ -316,7 +316,41 @@ public final class Engine implements TransferEngine {
         return directory.isReachable();
     }
 
-    /** Transport facts for health and Actuator. */
+    @Override
+    public String metadataDescription() {
+        return directory.describe();
+    }
+
+    @Override
+    public List<io.mooncake.engine.api.RegisteredMemory> registeredMemory() {
+        List<io.mooncake.engine.api.RegisteredMemory> out = new ArrayList<>();
+        for (Region r : memory.regions()) {
+            out.add(new io.mooncake.engine.api.RegisteredMemory(r.address(), r.length(), r.location(),
+                    r.remoteAccessible()));
+        }
+        return out;
+    }
+
+    @Override
+    public List<io.mooncake.engine.api.PeerInfo> peers() {
+        List<io.mooncake.engine.api.PeerInfo> out = new ArrayList<>();
+        for (Map.Entry<String, Long> e : segmentIds.entrySet()) {
+            SegmentEntry entry = entry(e.getValue());
+            if (entry != null) {
+                RemoteTarget t = entry.target;
+                long bytes = 0;
+                for (BufferDescriptor b : t.descriptor().buffers()) {
+                    bytes += b.length();
+                }
+                out.add(new io.mooncake.engine.api.PeerInfo(t.id(), t.segmentName(), t.descriptor().protocol(),
+                        t.host(), t.descriptor().buffers().size(), bytes, entry.stale));
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(io.mooncake.engine.api.PeerInfo::id));
+        return out;
+    }
+
+    @Override
     public Map<String, Map<String, Object>> transportStats() {
         Map<String, Map<String, Object>> m = new LinkedHashMap<>();
         transports.forEach((p, t) -> m.put(p, t.stats()));

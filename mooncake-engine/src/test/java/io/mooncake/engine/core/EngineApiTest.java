@@ -108,6 +108,28 @@ class EngineApiTest {
     }
 
     @Test
+    void operatorViewsListMemoryPeersAndTransports() {
+        try (TransferEngine a = Engines.start(); TransferEngine b = Engines.start()) {
+            LocalBuffer remote = a.allocateBuffer(8192, "cpu:0");
+            LocalBuffer local = a.registerBuffer(ByteBuffer.allocateDirect(4096), "cpu:1", false);
+            assertThat(a.registeredMemory()).extracting(m -> m.location() + ":" + m.remoteAccessible())
+                    .containsExactlyInAnyOrder("cpu:0:true", "cpu:1:false");
+            b.allocateBuffer(1 << 20, "cpu:0");
+            a.openSegment(b.localSegmentName());
+            assertThat(a.peers()).singleElement().satisfies(p -> {
+                assertThat(p.name()).isEqualTo(b.localSegmentName());
+                assertThat(p.protocol()).isEqualTo("tcp");
+                assertThat(p.bytesPublished()).isEqualTo(1 << 20);
+                assertThat(p.stale()).isFalse();
+            });
+            assertThat(a.transportStats().get("tcp")).containsEntry("dataPort", a.localDescriptor().tcpDataPort());
+            assertThat(a.metadataDescription()).isEqualTo("P2PHANDSHAKE");
+            remote.close();
+            local.close();
+        }
+    }
+
+    @Test
     void managedBuffersArePublishedAndFreedByExactLength() {
         try (TransferEngine e = Engines.start()) {
             long addr = e.allocateManagedBuffer(4096);
