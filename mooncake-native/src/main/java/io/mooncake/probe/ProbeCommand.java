@@ -3,7 +3,6 @@ package io.mooncake.probe;
 import io.mooncake.engine.api.MooncakeException;
 import io.mooncake.engine.api.TransportUnavailableException;
 import io.mooncake.engine.config.EngineConfig;
-import io.mooncake.engine.memory.MemoryRegistry;
 import io.mooncake.engine.select.SelectionReport;
 import io.mooncake.engine.select.TransportSelector;
 import io.mooncake.engine.transport.TransportContext;
@@ -95,29 +94,7 @@ public final class ProbeCommand {
     private int printSelection(PrintStream out, EngineConfig config) {
         out.println("Transport selection (protocol " + String.join(",", config.protocols()) + ", device_name "
                 + config.deviceNames() + ", fallback to tcp " + (config.fallbackToTcp() ? "on" : "off") + "):");
-        TransportContext context = new TransportContext() {
-            private final MemoryRegistry memory = new MemoryRegistry();
-
-            @Override
-            public EngineConfig config() {
-                return config;
-            }
-
-            @Override
-            public MemoryRegistry memory() {
-                return memory;
-            }
-
-            @Override
-            public String localSegmentName() {
-                return "mooncake-probe";
-            }
-
-            @Override
-            public String advertisedHost() {
-                return config.localHostname();
-            }
-        };
+        TransportContext context = TransportContext.standalone(config, "mooncake-probe", config.localHostname());
         try {
             SelectionReport report = new TransportSelector(providers).select(context);
             for (SelectionReport.Decision d : report.decisions()) {

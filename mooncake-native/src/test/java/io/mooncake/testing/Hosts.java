@@ -1,7 +1,6 @@
 package io.mooncake.testing;
 
 import io.mooncake.engine.config.EngineConfig;
-import io.mooncake.engine.memory.MemoryRegistry;
 import io.mooncake.engine.select.SelectionReport;
 import io.mooncake.engine.select.TransportSelector;
 import io.mooncake.engine.transport.TransportContext;
@@ -31,28 +30,7 @@ public final class Hosts {
 
     /** The engine's context for a configuration. */
     public static TransportContext transportContext(EngineConfig config) {
-        MemoryRegistry memory = new MemoryRegistry();
-        return new TransportContext() {
-            @Override
-            public EngineConfig config() {
-                return config;
-            }
-
-            @Override
-            public MemoryRegistry memory() {
-                return memory;
-            }
-
-            @Override
-            public String localSegmentName() {
-                return "test:12345";
-            }
-
-            @Override
-            public String advertisedHost() {
-                return "127.0.0.1";
-            }
-        };
+        return TransportContext.standalone(config, "test:12345", "127.0.0.1");
     }
 
     /** The engine's selector over this module's providers with fake libraries. */

@@ -59,6 +59,7 @@ public final class TransferEngineBench {
         DEFAULTS.put("io_threads", "0");
         DEFAULTS.put("connections_per_peer", "0");
         DEFAULTS.put("slice_size", "0");
+        DEFAULTS.put("socket_buffer_size", "-1");
         DEFAULTS.put("latency", "true");
     }
 
@@ -104,6 +105,10 @@ public final class TransferEngineBench {
         int slice = Integer.parseInt(flags.get("slice_size"));
         if (slice > 0) {
             b.sliceSize(slice);
+        }
+        int socketBuffer = Integer.parseInt(flags.get("socket_buffer_size"));
+        if (socketBuffer >= 0) {
+            b.socketBufferSize(socketBuffer);
         }
         return b.build();
     }

@@ -28,4 +28,33 @@ public interface TransportContext {
     /** Tells the engine a connection to a peer failed, so cached metadata about the peer is re-read. */
     default void peerFailed(String segmentName) {
     }
+
+    /**
+     * A context outside a running engine (probe command, tests): its own empty memory registry, no
+     * timer, peer failures ignored.
+     */
+    static TransportContext standalone(EngineConfig config, String segmentName, String advertisedHost) {
+        MemoryRegistry memory = new MemoryRegistry();
+        return new TransportContext() {
+            @Override
+            public EngineConfig config() {
+                return config;
+            }
+
+            @Override
+            public MemoryRegistry memory() {
+                return memory;
+            }
+
+            @Override
+            public String localSegmentName() {
+                return segmentName;
+            }
+
+            @Override
+            public String advertisedHost() {
+                return advertisedHost;
+            }
+        };
+    }
 }
