@@ -1,0 +1,4 @@
+/**
+ * The engine implementation: wires memory, metadata, transports and batches together.
+ */
+package io.mooncake.engine.core;
