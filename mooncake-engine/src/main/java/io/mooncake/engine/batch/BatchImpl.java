@@ -10,7 +10,6 @@ import io.mooncake.engine.api.TransferStatus;
 import io.mooncake.engine.stats.TransferListener;
 import io.mooncake.engine.transport.RemoteTarget;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -111,11 +110,11 @@ public final class BatchImpl implements Batch {
         if (d != null) {
             d.cancel(false);
         }
-        List<TransferStatus> statuses = new ArrayList<>(tasks.length);
-        for (TransferTask t : tasks) {
-            statuses.add(t.status());
+        TransferStatus[] statuses = new TransferStatus[tasks.length];
+        for (int i = 0; i < tasks.length; i++) {
+            statuses[i] = tasks[i].status();
         }
-        completion.complete(new BatchResult(id, statuses));
+        completion.complete(new BatchResult(id, List.of(statuses)));
     }
 
     private void expire() {

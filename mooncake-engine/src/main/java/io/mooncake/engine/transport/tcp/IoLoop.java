@@ -36,12 +36,20 @@ final class IoLoop implements Runnable {
         void closeFromLoop(String reason);
     }
 
+    /** Experimental: keep polling this long after activity before blocking (0 = off). */
+    private static final long SPIN_NANOS = Long.getLong("mooncake.io.spinMicros", 0) * 1000;
+
     private final Selector selector;
     private final Thread thread;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Queue<Handler> ready = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private volatile boolean running = true;
+    private final java.util.function.Consumer<SelectionKey> dispatch = key -> {
+        if (key.isValid()) {
+            ((Handler) key.attachment()).ready(key);
+        }
+    };
 
     IoLoop(String name) throws IOException {
         selector = Selector.open();
@@ -82,21 +90,23 @@ final class IoLoop implements Runnable {
 
     @Override
     public void run() {
+        long spinUntil = 0;
         while (running) {
             try {
-                if (tasks.isEmpty() && ready.isEmpty()) {
-                    selector.select(1000);
+                // The Consumer forms hand each ready key over directly: no selected-key set, no
+                // iterator, nothing allocated per wake-up.
+                int n;
+                if (!tasks.isEmpty() || !ready.isEmpty()) {
+                    n = selector.selectNow(dispatch);
+                } else if (SPIN_NANOS > 0 && System.nanoTime() < spinUntil) {
+                    n = selector.selectNow(dispatch);
                 } else {
-                    selector.selectNow();
+                    n = selector.select(dispatch, 1000);
+                }
+                if (n > 0 && SPIN_NANOS > 0) {
+                    spinUntil = System.nanoTime() + SPIN_NANOS;
                 }
                 wakeupPending.set(false);
-                for (SelectionKey key : selector.selectedKeys()) {
-                    Handler h = (Handler) key.attachment();
-                    if (key.isValid()) {
-                        h.ready(key);
-                    }
-                }
-                selector.selectedKeys().clear();
                 runQueued();
             } catch (ClosedSelectorException e) {
                 break;
