@@ -2,6 +2,7 @@ package io.mooncake.autoconfigure;
 
 import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.engine.config.EngineConfig;
+import io.mooncake.engine.stats.TransferListener;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -17,7 +18,8 @@ import org.springframework.core.env.Environment;
  * Auto-configuration of the Mooncake {@link TransferEngine}: an {@link EngineConfig} from
  * {@code mooncake.*} (plus {@code MOONCAKE_*}, {@code MC_*} and the Mooncake JSON file, mapped by
  * {@link MooncakeEnvironmentPostProcessor}), the engine started with the context and closed with
- * it, and, when their sizes are set, the published segment and a local staging pool.
+ * it (telling every {@link TransferListener} bean about each ended request), and, when their sizes
+ * are set, the published segment and a local staging pool.
  *
  * <p>The engine picks the transport at runtime; no Spring condition depends on hardware.
  */
@@ -43,7 +45,8 @@ public final class MooncakeAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     TransferEngine transferEngine(EngineConfig config, MooncakeProperties properties,
-            ObjectProvider<TransferEngineFactory> factory, Environment environment) {
+            ObjectProvider<TransferEngineFactory> factory, ObjectProvider<TransferListener> listeners,
+            Environment environment) {
         StartupChecks checks = new StartupChecks(environment);
         checks.checkMetadataServerReachable(config);
         checks.checkPortsFree(config);
@@ -54,7 +57,9 @@ public final class MooncakeAutoConfiguration {
             checks.checkFitsInMemory("mooncake.local-buffer-size", properties.getLocalBufferSize());
         }
         try {
-            return factory.getIfAvailable(() -> TransferEngine::create).create(config);
+            TransferListener listener = TransferListener.of(listeners.orderedStream().toList());
+            TransferEngineFactory engines = factory.getIfAvailable();
+            return (engines != null) ? engines.create(config, listener) : TransferEngine.create(config, listener);
         } catch (RuntimeException ex) {
             throw checks.translate(ex, config);
         }

@@ -63,7 +63,8 @@ class MooncakePropertiesTests {
             }
         }
         assertThat(problems).isEmpty();
-        assertThat(metadata.get("properties")).hasSize(32);
+        // 32 mooncake.*, 2 mooncake.metrics.*, 2 management.endpoint.mooncake.* (generated for the endpoint)
+        assertThat(metadata.get("properties")).hasSize(36);
     }
 
     @Test

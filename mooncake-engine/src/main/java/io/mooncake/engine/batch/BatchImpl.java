@@ -99,7 +99,7 @@ public final class BatchImpl implements Batch {
 
     void taskFinished(TransferTask task, TransferState outcome) {
         listener.onTransfer(task.protocol(), task.target() == null ? "" : task.target().segmentName(),
-                task.opCode(), task.length(), outcome, System.nanoTime() - task.submittedNanos());
+                task.opCode(), task.length(), outcome, task.failureKind(), System.nanoTime() - task.submittedNanos());
         if (unfinished.decrementAndGet() == 0 && size.get() == tasks.length) {
             complete();
         }

@@ -4,6 +4,7 @@ import io.mooncake.engine.api.OpCode;
 import io.mooncake.engine.api.TransferState;
 import io.mooncake.engine.api.TransferStatus;
 import io.mooncake.engine.memory.Region;
+import io.mooncake.engine.stats.FailureKind;
 import io.mooncake.engine.transport.RemoteTarget;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -55,6 +56,7 @@ public final class TransferTask {
     @SuppressWarnings("unused") // VarHandle
     private volatile long transferred;
     private volatile String failureReason;
+    private volatile FailureKind failureKind = FailureKind.NONE;
     /** Uses of local memory still possible: the submission itself plus every slice not yet ended. */
     @SuppressWarnings("unused") // VarHandle
     private volatile int holds = 1;
@@ -127,7 +129,12 @@ public final class TransferTask {
 
     /** One slice failed; the task ends FAILED with {@code reason} unless it already ended. */
     public void sliceFailed(String reason) {
-        finish(TransferState.FAILED, reason);
+        sliceFailed(FailureKind.CONNECTION, reason);
+    }
+
+    /** One slice failed for {@code kind}; the task ends FAILED with {@code reason} unless it already ended. */
+    public void sliceFailed(FailureKind kind, String reason) {
+        finish(TransferState.FAILED, kind, reason);
         releaseOne();
     }
 
@@ -168,11 +175,25 @@ public final class TransferTask {
         return new TransferStatus(state(), (long) TRANSFERRED.getVolatile(this), failureReason);
     }
 
+    /** Why the task did not complete ({@link FailureKind#NONE} while pending or when it completed). */
+    public FailureKind failureKind() {
+        return failureKind;
+    }
+
     /** Ends the task in {@code terminal} unless it already ended; returns whether this call ended it. */
     public boolean finish(TransferState terminal, String reason) {
+        return finish(terminal, FailureKind.of(terminal), reason);
+    }
+
+    /**
+     * Ends the task in {@code terminal}, for {@code kind}, unless it already ended; returns whether
+     * this call ended it.
+     */
+    public boolean finish(TransferState terminal, FailureKind kind, String reason) {
         if (STATE.compareAndSet(this, PENDING, terminal.ordinal())) {
             if (terminal != TransferState.COMPLETED) {
                 failureReason = reason;
+                failureKind = kind;
             }
             batch.taskFinished(this, terminal);
             return true;

@@ -37,6 +37,7 @@ import io.mooncake.engine.rpc.HandshakeServer;
 import io.mooncake.engine.rpc.HandshakeType;
 import io.mooncake.engine.select.SelectionReport;
 import io.mooncake.engine.select.TransportSelector;
+import io.mooncake.engine.stats.FailureKind;
 import io.mooncake.engine.stats.TransferListener;
 import io.mooncake.engine.stats.TransferStats;
 import io.mooncake.engine.transport.RemoteTarget;
@@ -118,10 +119,7 @@ public final class Engine implements TransferEngine {
 
     private Engine(EngineConfig config, TransferListener userListener) {
         this.config = config;
-        this.listener = (protocol, peer, op, bytes, outcome, latency) -> {
-            stats.onTransfer(protocol, peer, op, bytes, outcome, latency);
-            userListener.onTransfer(protocol, peer, op, bytes, outcome, latency);
-        };
+        this.listener = TransferListener.of(List.of(stats, userListener));
     }
 
     /** Starts an engine; on failure, everything opened so far is closed again. */
@@ -715,7 +713,7 @@ public final class Engine implements TransferEngine {
             if (r.length() > 0) {
                 Region local = memory.acquire(r.source(), r.length(), false);
                 if (local == null) {
-                    task.finish(TransferState.FAILED, "local range was unregistered while being submitted");
+                    task.finish(TransferState.FAILED, FailureKind.LOCAL, "local range was unregistered while being submitted");
                     task.submitted();
                     continue;
                 }
@@ -769,12 +767,12 @@ public final class Engine implements TransferEngine {
             return;
         }
         if (t.descriptor().findBuffer(task.targetAddress(), task.length()) == null) {
-            task.finish(TransferState.FAILED, "target range 0x" + Long.toHexString(task.targetAddress()) + " + "
+            task.finish(TransferState.FAILED, FailureKind.NOT_FOUND, "target range 0x" + Long.toHexString(task.targetAddress()) + " + "
                     + task.length() + " bytes is not inside any buffer segment '" + t.segmentName() + "' publishes");
             return;
         }
         if (transport == null) {
-            task.finish(TransferState.FAILED, "segment '" + t.segmentName() + "' uses protocol '"
+            task.finish(TransferState.FAILED, FailureKind.NO_TRANSPORT, "segment '" + t.segmentName() + "' uses protocol '"
                     + t.descriptor().protocol() + "', which this node does not run (running " + transports.keySet()
                     + ") and it publishes no tcp data port");
             return;
@@ -782,7 +780,7 @@ public final class Engine implements TransferEngine {
         try {
             transport.submit(task);
         } catch (RuntimeException e) {
-            task.finish(TransferState.FAILED, "transport " + transport.protocol() + " failed to submit: " + e);
+            task.finish(TransferState.FAILED, FailureKind.LOCAL, "transport " + transport.protocol() + " failed to submit: " + e);
         }
     }
 
@@ -798,7 +796,7 @@ public final class Engine implements TransferEngine {
         task.expectSlices(1);
         Region remote = memory.acquire(task.targetAddress(), task.length(), true);
         if (remote == null) {
-            task.sliceFailed("target range 0x" + Long.toHexString(task.targetAddress()) + " + " + task.length()
+            task.sliceFailed(FailureKind.NOT_FOUND, "target range 0x" + Long.toHexString(task.targetAddress()) + " + " + task.length()
                     + " bytes is not inside a registered remote-accessible buffer of this node");
             return;
         }

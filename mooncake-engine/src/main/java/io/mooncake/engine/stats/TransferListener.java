@@ -2,11 +2,15 @@ package io.mooncake.engine.stats;
 
 import io.mooncake.engine.api.OpCode;
 import io.mooncake.engine.api.TransferState;
+import java.util.List;
 
 /**
  * Told about every request that ends, on the thread that ended it (an I/O or timer thread):
- * implementations must be cheap and must not block. Metrics bind here; the engine itself keeps
- * {@link TransferStats}.
+ * implementations must be cheap, must not block and should not allocate. Metrics bind here; the
+ * engine itself keeps {@link TransferStats}.
+ *
+ * <p>The engine calls {@link #onTransfer(String, String, OpCode, long, TransferState, FailureKind, long)};
+ * listeners that do not care why a request failed implement only the six-argument form.
  */
 public interface TransferListener {
 
@@ -22,9 +26,45 @@ public interface TransferListener {
      */
     void onTransfer(String protocol, String peer, OpCode op, long bytes, TransferState outcome, long latencyNanos);
 
+    /**
+     * A request ended, with the category of its failure. The default drops the category.
+     *
+     * @param failure why it did not complete; {@link FailureKind#NONE} when it did
+     */
+    default void onTransfer(String protocol, String peer, OpCode op, long bytes, TransferState outcome,
+            FailureKind failure, long latencyNanos) {
+        onTransfer(protocol, peer, op, bytes, outcome, latencyNanos);
+    }
+
     /** A listener that ignores everything. */
     static TransferListener disabled() {
         return (protocol, peer, op, bytes, outcome, latencyNanos) -> {
+        };
+    }
+
+    /** One listener telling each of {@code listeners} in order (no copy per call). */
+    static TransferListener of(List<? extends TransferListener> listeners) {
+        TransferListener[] all = listeners.toArray(new TransferListener[0]);
+        if (all.length == 0) {
+            return disabled();
+        }
+        if (all.length == 1) {
+            return all[0];
+        }
+        return new TransferListener() {
+            @Override
+            public void onTransfer(String protocol, String peer, OpCode op, long bytes, TransferState outcome,
+                    long latencyNanos) {
+                onTransfer(protocol, peer, op, bytes, outcome, FailureKind.of(outcome), latencyNanos);
+            }
+
+            @Override
+            public void onTransfer(String protocol, String peer, OpCode op, long bytes, TransferState outcome,
+                    FailureKind failure, long latencyNanos) {
+                for (TransferListener l : all) {
+                    l.onTransfer(protocol, peer, op, bytes, outcome, failure, latencyNanos);
+                }
+            }
         };
     }
 }

@@ -7,8 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counters the engine keeps for every transport: bytes moved and requests by outcome, per
- * protocol and opcode. LongAdders, so recording costs a few nanoseconds and never blocks.
+ * Counters the engine keeps for every transport: bytes moved, requests by outcome and by failure
+ * category, per protocol and opcode. LongAdders, so recording costs a few nanoseconds and never blocks.
  * Thread-safe.
  */
 public final class TransferStats implements TransferListener {
@@ -17,10 +17,14 @@ public final class TransferStats implements TransferListener {
     public static final class Counters {
         final LongAdder bytes = new LongAdder();
         final LongAdder[] byOutcome = new LongAdder[TransferState.values().length];
+        final LongAdder[] byFailure = new LongAdder[FailureKind.all().length];
 
         Counters() {
             for (int i = 0; i < byOutcome.length; i++) {
                 byOutcome[i] = new LongAdder();
+            }
+            for (int i = 0; i < byFailure.length; i++) {
+                byFailure[i] = new LongAdder();
             }
         }
 
@@ -33,6 +37,11 @@ public final class TransferStats implements TransferListener {
         public long requests(TransferState state) {
             return byOutcome[state.ordinal()].sum();
         }
+
+        /** Requests that did not complete, for {@code kind} (requests that completed for {@link FailureKind#NONE}). */
+        public long failures(FailureKind kind) {
+            return byFailure[kind.ordinal()].sum();
+        }
     }
 
     private final ConcurrentHashMap<String, Counters[]> byProtocol = new ConcurrentHashMap<>();
@@ -41,7 +50,14 @@ public final class TransferStats implements TransferListener {
     @Override
     public void onTransfer(String protocol, String peer, OpCode op, long bytes, TransferState outcome,
             long latencyNanos) {
+        onTransfer(protocol, peer, op, bytes, outcome, FailureKind.of(outcome), latencyNanos);
+    }
+
+    @Override
+    public void onTransfer(String protocol, String peer, OpCode op, long bytes, TransferState outcome,
+            FailureKind failure, long latencyNanos) {
         Counters c = counters(protocol, op);
+        c.byFailure[failure.ordinal()].increment();
         if (outcome == TransferState.COMPLETED) {
             c.bytes.add(bytes);
         }

@@ -1,0 +1,187 @@
+package io.mooncake.actuate.endpoint;
+
+import io.mooncake.engine.api.OpCode;
+import io.mooncake.engine.api.PeerInfo;
+import io.mooncake.engine.api.RegisteredMemory;
+import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.api.TransferState;
+import io.mooncake.engine.select.SelectionReport;
+import io.mooncake.engine.stats.FailureKind;
+import io.mooncake.engine.stats.TransferStats;
+import io.mooncake.engine.transport.Availability;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+
+/**
+ * The {@code mooncake} endpoint: read-only facts about the running transfer engine - which
+ * protocols run and why, what the hardware probes found and the NIC priority matrix (with
+ * mooncake-native), the registered memory, the opened peers and the traffic so far.
+ *
+ * <p>Memory is listed by size, location and access only: raw addresses are left out, as they
+ * would tell a reader where the process keeps its buffers (and the safe API never hands them out
+ * either). The metadata service is described without credentials. Thread-safe.
+ */
+@Endpoint(id = "mooncake")
+public class MooncakeEndpoint {
+
+    private final TransferEngine engine;
+
+    private final HardwareReport hardware;
+
+    /**
+     * @param engine the engine to describe
+     * @param hardware the probe and topology report, or {@code null} without mooncake-native
+     */
+    public MooncakeEndpoint(TransferEngine engine, HardwareReport hardware) {
+        this.engine = engine;
+        this.hardware = hardware;
+    }
+
+    @ReadOperation
+    public MooncakeDescriptor mooncake() {
+        SelectionReport selection = this.engine.selection();
+        return new MooncakeDescriptor(this.engine.localSegmentName(),
+                new MetadataDescriptor(this.engine.metadataDescription(), this.engine.metadataReachable()),
+                selection(selection), this.engine.transportStats(), memory(this.engine.registeredMemory()),
+                peers(this.engine.peers()), traffic(this.engine.stats()),
+                (this.hardware != null) ? this.hardware.describe() : null);
+    }
+
+    private static SelectionDescriptor selection(SelectionReport report) {
+        List<DecisionDescriptor> decisions = new ArrayList<>();
+        for (SelectionReport.Decision d : report.decisions()) {
+            Availability a = d.availability();
+            decisions.add(new DecisionDescriptor(d.protocol(), d.outcome().name(), d.replacement(), d.why(),
+                    new ProbeDescriptor(a.available(), a.cause().name(), a.reason(), a.fix(), a.details())));
+        }
+        return new SelectionDescriptor(report.requested(), report.active(), report.primary(), report.fellBack(),
+                decisions);
+    }
+
+    private static List<MemoryDescriptor> memory(List<RegisteredMemory> regions) {
+        List<MemoryDescriptor> out = new ArrayList<>();
+        for (RegisteredMemory r : regions) {
+            out.add(new MemoryDescriptor(r.length(), r.location(), r.remoteAccessible()));
+        }
+        return out;
+    }
+
+    private static List<PeerDescriptor> peers(List<PeerInfo> peers) {
+        List<PeerDescriptor> out = new ArrayList<>();
+        for (PeerInfo p : peers) {
+            out.add(new PeerDescriptor(p.name(), p.protocol(), p.host(), p.buffers(), p.bytesPublished(),
+                    p.stale() ? "STALE" : "OPEN"));
+        }
+        return out;
+    }
+
+    private static TrafficDescriptor traffic(TransferStats stats) {
+        Map<String, Map<String, OpTraffic>> byProtocol = new LinkedHashMap<>();
+        stats.snapshot().forEach((protocol, counters) -> {
+            Map<String, OpTraffic> ops = new LinkedHashMap<>();
+            for (OpCode op : OpCode.values()) {
+                TransferStats.Counters c = counters[op.ordinal()];
+                Map<String, Long> requests = new LinkedHashMap<>();
+                for (TransferState s : new TransferState[] { TransferState.COMPLETED, TransferState.FAILED,
+                        TransferState.TIMEOUT, TransferState.CANCELED }) {
+                    requests.put(s.name(), c.requests(s));
+                }
+                Map<String, Long> failures = new LinkedHashMap<>();
+                for (FailureKind kind : FailureKind.values()) {
+                    if (kind != FailureKind.NONE && c.failures(kind) > 0) {
+                        failures.put(kind.name(), c.failures(kind));
+                    }
+                }
+                ops.put(op.name(), new OpTraffic(c.bytes(), requests, failures));
+            }
+            byProtocol.put(protocol, ops);
+        });
+        return new TrafficDescriptor(stats.inFlight(), byProtocol);
+    }
+
+    /**
+     * The endpoint's answer.
+     *
+     * @param segment this node's segment name
+     * @param metadata the metadata service and whether it answers
+     * @param selection protocols requested and running, and why
+     * @param transports per running transport, its facts (ports, connections, rejected requests)
+     * @param registeredMemory registered local memory, without addresses
+     * @param peers opened remote segments
+     * @param traffic bytes and requests so far
+     * @param hardware probes and topology; {@code null} without mooncake-native
+     */
+    public record MooncakeDescriptor(String segment, MetadataDescriptor metadata, SelectionDescriptor selection,
+            Map<String, Map<String, Object>> transports, List<MemoryDescriptor> registeredMemory,
+            List<PeerDescriptor> peers, TrafficDescriptor traffic, HardwareDescriptor hardware)
+            implements OperationResponseBody {
+    }
+
+    /** The metadata service in words (never credentials) and whether it answered its last call. */
+    public record MetadataDescriptor(String description, boolean reachable) {
+    }
+
+    /** Protocols requested, running ({@code primary} first, published in the descriptor), and one decision each. */
+    public record SelectionDescriptor(List<String> requested, List<String> active, String primary, boolean fellBack,
+            List<DecisionDescriptor> decisions) {
+    }
+
+    /** What became of one protocol (ACTIVE, FELL_BACK, OVERRIDDEN, ADDED), its replacement and why. */
+    public record DecisionDescriptor(String protocol, String outcome, String replacement, String why,
+            ProbeDescriptor probe) {
+    }
+
+    /** One probe's verdict: cause NONE when available, else why not and the fix; details are its findings. */
+    public record ProbeDescriptor(boolean available, String cause, String reason, String fix,
+            Map<String, String> details) {
+    }
+
+    /** A registered region: bytes, location ({@code cpu:0}, {@code cuda:1}) and whether peers may access it. */
+    public record MemoryDescriptor(long length, String location, boolean remoteAccessible) {
+    }
+
+    /** An opened peer: state OPEN, or STALE when its descriptor will be re-read before the next use. */
+    public record PeerDescriptor(String name, String protocol, String host, int buffers, long bytesPublished,
+            String state) {
+    }
+
+    /** Requests in flight, and per protocol and op the bytes, requests by outcome and failures by reason. */
+    public record TrafficDescriptor(long inFlight, Map<String, Map<String, OpTraffic>> protocols) {
+    }
+
+    /** Bytes of completed requests, requests by outcome, failures by reason (non-zero ones). */
+    public record OpTraffic(long bytes, Map<String, Long> requests, Map<String, Long> failures) {
+    }
+
+    /**
+     * What the host's probes found and the NIC priority matrix.
+     *
+     * @param probes per probe kind (rdma, efa, cuda, ...), its verdict and the devices it saw
+     * @param topology the priority matrix over the rdma NICs
+     */
+    public record HardwareDescriptor(Map<String, ProbeDescriptor> probes, TopologyDescriptor topology) {
+    }
+
+    /**
+     * The NIC priority matrix.
+     *
+     * @param source {@code discovery} or {@code MC_CUSTOM_TOPO_JSON=...}
+     * @param matrix per location ({@code cpu:0}, {@code cuda:0}), the preferred and other NICs
+     * @param devices NICs best first
+     * @param notFound configured device names that do not exist
+     * @param unusable configured devices that exist but cannot be used
+     * @param error why no matrix could be built, or {@code null}
+     */
+    public record TopologyDescriptor(String source, Map<String, MatrixEntry> matrix, List<String> devices,
+            List<String> notFound, List<String> unusable, String error) {
+    }
+
+    /** NICs preferred for a location, and the others it may use. */
+    public record MatrixEntry(List<String> preferred, List<String> available) {
+    }
+}

@@ -1,0 +1,2 @@
+/** The {@code mooncake} Actuator endpoint. */
+package io.mooncake.actuate.endpoint;

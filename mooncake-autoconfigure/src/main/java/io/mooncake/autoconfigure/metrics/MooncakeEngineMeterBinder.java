@@ -1,0 +1,106 @@
+package io.mooncake.autoconfigure.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.BaseUnits;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.mooncake.engine.api.OpCode;
+import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.select.SelectionReport;
+import io.mooncake.engine.stats.FailureKind;
+import io.mooncake.engine.stats.TransferStats;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Binds the engine's own counters ({@link TransferStats}: LongAdders the engine keeps anyway) as
+ * function counters and gauges, records the startup fallbacks of its {@link SelectionReport}, and
+ * binds the {@link MooncakeTransferMetrics} listener (timers, per-peer bytes) to the same registry.
+ *
+ * <p>Meters exist from the start for every running protocol and for {@code local} (same-process
+ * copies), so dashboards see zeros rather than gaps.
+ */
+public final class MooncakeEngineMeterBinder implements MeterBinder {
+
+    /** The protocol of same-process copies. */
+    static final String LOCAL = "local";
+
+    private final TransferEngine engine;
+
+    private final MooncakeTransferMetrics transfers;
+
+    /**
+     * @param engine the engine whose counters to bind
+     * @param transfers the listener given to the engine, or {@code null} when it has none
+     */
+    public MooncakeEngineMeterBinder(TransferEngine engine, MooncakeTransferMetrics transfers) {
+        this.engine = engine;
+        this.transfers = transfers;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        SelectionReport selection = this.engine.selection();
+        List<String> protocols = new ArrayList<>(selection.active());
+        protocols.add(LOCAL);
+        TransferStats stats = this.engine.stats();
+        for (String protocol : protocols) {
+            for (OpCode op : OpCode.values()) {
+                TransferStats.Counters counters = stats.counters(protocol, op);
+                FunctionCounter.builder(MooncakeMeters.TRANSFER_BYTES.meterName(), counters, TransferStats.Counters::bytes)
+                    .description("Bytes of completed Mooncake transfer requests")
+                    .baseUnit(BaseUnits.BYTES)
+                    .tags("protocol", protocol, "op", op.name())
+                    .register(registry);
+                for (FailureKind kind : FailureKind.values()) {
+                    if (kind == FailureKind.NONE) {
+                        continue;
+                    }
+                    FunctionCounter.builder(MooncakeMeters.TRANSFER_FAILURES.meterName(), counters,
+                            (c) -> c.failures(kind))
+                        .description("Mooncake transfer requests that did not complete, by reason")
+                        .tags("protocol", protocol, "op", op.name(), "reason", kind.name())
+                        .register(registry);
+                }
+            }
+        }
+        Gauge.builder(MooncakeMeters.TRANSFER_INFLIGHT.meterName(), stats, TransferStats::inFlight)
+            .description("Mooncake transfer requests submitted and not yet ended")
+            .register(registry);
+        Gauge.builder(MooncakeMeters.METADATA_REACHABLE.meterName(), this.engine,
+                (e) -> e.metadataReachable() ? 1 : 0)
+            .description("1 when the Mooncake metadata service answered its last call, else 0")
+            .register(registry);
+        Gauge.builder(MooncakeMeters.PEERS.meterName(), this.engine, (e) -> e.peers().size())
+            .description("Remote segments this Mooncake engine has opened")
+            .register(registry);
+        for (SelectionReport.Decision d : selection.decisions()) {
+            String reason = fallbackReason(d);
+            if (reason != null) {
+                Counter.builder(MooncakeMeters.TRANSPORT_FALLBACKS.meterName())
+                    .description("Protocols the Mooncake engine replaced at startup, and why")
+                    .tags("from", d.protocol(), "to", String.valueOf(d.replacement()), "reason", reason)
+                    .register(registry)
+                    .increment();
+            }
+        }
+        if (this.transfers != null) {
+            this.transfers.bindTo(registry, protocols);
+        }
+    }
+
+    /**
+     * The {@code reason} tag of a replaced protocol: the probe's cause (NO_DEVICE, NO_LIBRARY,
+     * NOT_IMPLEMENTED, ...) for a fallback, OVERRIDDEN for a forcing variable; {@code null} when
+     * the protocol was not replaced.
+     */
+    static String fallbackReason(SelectionReport.Decision d) {
+        return switch (d.outcome()) {
+            case FELL_BACK -> d.availability().cause().name();
+            case OVERRIDDEN -> "OVERRIDDEN";
+            default -> null;
+        };
+    }
+}

@@ -1,0 +1,43 @@
+package io.mooncake.autoconfigure.metrics;
+
+/**
+ * The meters of the Mooncake transfer engine, with their type and tags. Names follow Micrometer's
+ * convention (lowercase, dotted, no unit); the Prometheus registry adds the unit and {@code _total}.
+ */
+public enum MooncakeMeters {
+
+    /** FunctionCounter, unit bytes, tags protocol, op: bytes of requests that completed. */
+    TRANSFER_BYTES("mooncake.transfer.bytes"),
+
+    /** Timer with a percentile histogram, tags protocol, op, outcome: time from submission to the end. */
+    TRANSFER_REQUESTS("mooncake.transfer.requests"),
+
+    /** FunctionCounter, tags protocol, op, reason: requests that did not complete, by category. */
+    TRANSFER_FAILURES("mooncake.transfer.failures"),
+
+    /** Gauge: requests submitted and not yet ended. */
+    TRANSFER_INFLIGHT("mooncake.transfer.inflight"),
+
+    /** Counter, unit bytes, tags peer, op: bytes of completed requests per peer (capped, see max-peer-series). */
+    TRANSFER_PEER_BYTES("mooncake.transfer.peer.bytes"),
+
+    /** Counter, tags from, to, reason: protocols the engine replaced at startup. */
+    TRANSPORT_FALLBACKS("mooncake.transport.fallbacks"),
+
+    /** Gauge: 1 when the metadata service answered its last call, else 0. */
+    METADATA_REACHABLE("mooncake.metadata.reachable"),
+
+    /** Gauge: remote segments opened so far. */
+    PEERS("mooncake.peers");
+
+    private final String meterName;
+
+    MooncakeMeters(String meterName) {
+        this.meterName = meterName;
+    }
+
+    /** The meter's name. */
+    public String meterName() {
+        return this.meterName;
+    }
+}

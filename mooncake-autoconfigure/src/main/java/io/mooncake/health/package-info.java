@@ -1,0 +1,2 @@
+/** The Mooncake health indicator. */
+package io.mooncake.health;

@@ -1,0 +1,150 @@
+package io.mooncake.autoconfigure.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.mooncake.autoconfigure.MooncakeAutoConfiguration;
+import io.mooncake.autoconfigure.TestEngines;
+import io.mooncake.engine.api.LocalBuffer;
+import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.stats.TransferListener;
+import io.mooncake.engine.transport.Availability.Cause;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.prometheus.PrometheusMetricsExportAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+class MooncakeMetricsAutoConfigurationTests {
+
+    /** A real loopback engine and Boot's metrics (simple registry). */
+    private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+                SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
+                MooncakeAutoConfiguration.class, MooncakeMetricsAutoConfiguration.class))
+        .withPropertyValues("mooncake.local-hostname=127.0.0.1", "mooncake.io-threads=1");
+
+    @Test
+    void engineIsStartedWithTheListenerAndItsTrafficIsMeasured() {
+        this.contextRunner.run((context) -> {
+            assertThat(context).hasSingleBean(MooncakeTransferMetrics.class)
+                .hasSingleBean(MooncakeEngineMeterBinder.class);
+            TransferEngine engine = context.getBean(TransferEngine.class);
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            LocalBuffer a = engine.allocateBuffer(8192, "cpu:0");
+            LocalBuffer b = engine.allocateBuffer(8192, "cpu:0");
+            engine.transferSyncWrite(engine.localSegmentName(), a.address(), b.address(), 4096);
+
+            assertThat(registry.get("mooncake.transfer.requests")
+                .tags("protocol", "local", "op", "WRITE", "outcome", "COMPLETED")
+                .timer()
+                .count()).isEqualTo(1);
+            assertThat(registry.get("mooncake.transfer.bytes").tags("protocol", "local", "op", "WRITE")
+                .functionCounter()
+                .count()).isEqualTo(4096);
+            assertThat(registry.get("mooncake.transfer.bytes").tags("protocol", "tcp", "op", "READ")
+                .functionCounter()
+                .count()).isZero();
+            assertThat(registry.get("mooncake.transfer.peer.bytes")
+                .tags("peer", engine.localSegmentName(), "op", "WRITE")
+                .counter()
+                .count()).isEqualTo(4096);
+            assertThat(registry.get("mooncake.transfer.failures")
+                .tags("protocol", "tcp", "op", "WRITE", "reason", "PEER_REJECTED")
+                .functionCounter()
+                .count()).isZero();
+            assertThat(registry.get("mooncake.transfer.inflight").gauge().value()).isZero();
+            assertThat(registry.get("mooncake.metadata.reachable").gauge().value()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void capOnPeerSeriesIsConfigurable() {
+        this.contextRunner.withPropertyValues("mooncake.metrics.max-peer-series=0").run((context) -> {
+            TransferEngine engine = context.getBean(TransferEngine.class);
+            LocalBuffer a = engine.allocateBuffer(8192, "cpu:0");
+            engine.transferSyncWrite(engine.localSegmentName(), a.address(), a.address() + 4096, 100);
+            assertThat(context.getBean(MeterRegistry.class).get("mooncake.transfer.peer.bytes")
+                .tags("peer", "other", "op", "WRITE")
+                .counter()
+                .count()).isEqualTo(100);
+        });
+    }
+
+    @Test
+    void disabledMetricsLeaveTheEngineWithoutListener() {
+        this.contextRunner.withPropertyValues("mooncake.metrics.enabled=false").run((context) -> {
+            assertThat(context).hasSingleBean(TransferEngine.class)
+                .doesNotHaveBean(MooncakeTransferMetrics.class)
+                .doesNotHaveBean(MooncakeEngineMeterBinder.class)
+                .doesNotHaveBean(TransferListener.class);
+            assertThat(context.getBean(MeterRegistry.class).find("mooncake.transfer.bytes").meters()).isEmpty();
+        });
+    }
+
+    @Test
+    void backsOffWithoutMeterRegistry() {
+        new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(MooncakeAutoConfiguration.class,
+                    MooncakeMetricsAutoConfiguration.class))
+            .withPropertyValues("mooncake.local-hostname=127.0.0.1", "mooncake.io-threads=1")
+            .run((context) -> assertThat(context).hasSingleBean(TransferEngine.class)
+                .doesNotHaveBean(MooncakeTransferMetrics.class));
+    }
+
+    @Test
+    void backsOffWithoutMicrometer() {
+        this.contextRunner.withClassLoader(new FilteredClassLoader("io.micrometer.core"))
+            .run((context) -> assertThat(context).doesNotHaveBean(MooncakeTransferMetrics.class));
+    }
+
+    @Test
+    void backsOffWithoutAnEngine() {
+        new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+                    SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
+                    MooncakeMetricsAutoConfiguration.class))
+            .run((context) -> assertThat(context).doesNotHaveBean(MooncakeTransferMetrics.class));
+    }
+
+    @Test
+    void fallbacksAtStartupAreCountedWithFromToAndReason() {
+        new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+                    SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
+                    MooncakeMetricsAutoConfiguration.class))
+            .withBean(TransferEngine.class, () -> TestEngines.mock(TestEngines.fellBack("rdma", Cause.NO_DEVICE)))
+            .run((context) -> assertThat(context.getBean(MeterRegistry.class)
+                .get("mooncake.transport.fallbacks")
+                .tags("from", "rdma", "to", "tcp", "reason", "NO_DEVICE")
+                .counter()
+                .count()).isEqualTo(1));
+    }
+
+    @Test
+    void prometheusNamesCarryUnitAndTotalOnlyOnce() {
+        new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+                    PrometheusMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
+                    MooncakeAutoConfiguration.class, MooncakeMetricsAutoConfiguration.class))
+            .withPropertyValues("mooncake.local-hostname=127.0.0.1", "mooncake.io-threads=1")
+            .run((context) -> {
+                TransferEngine engine = context.getBean(TransferEngine.class);
+                LocalBuffer a = engine.allocateBuffer(8192, "cpu:0");
+                engine.transferSyncWrite(engine.localSegmentName(), a.address(), a.address() + 4096, 100);
+                String scrape = context.getBean(PrometheusMeterRegistry.class).scrape();
+                assertThat(scrape).contains("mooncake_transfer_bytes_total{op=\"WRITE\",protocol=\"local\"} 100.0")
+                    .contains("mooncake_transfer_requests_seconds_bucket{")
+                    .contains("mooncake_transfer_requests_seconds_count{op=\"WRITE\",outcome=\"COMPLETED\",protocol=\"local\"} 1")
+                    .contains("mooncake_transfer_failures_total{")
+                    .contains("mooncake_transfer_peer_bytes_total{")
+                    .contains("mooncake_transfer_inflight ")
+                    .doesNotContain("_total_total")
+                    .doesNotContain("bytes_bytes");
+            });
+    }
+}
