@@ -3,6 +3,7 @@ package io.mooncake.engine.transport.tcp;
 import io.mooncake.engine.batch.TransferTask;
 import io.mooncake.engine.memory.MemoryWindow;
 import io.mooncake.engine.memory.NativeMemory;
+import io.mooncake.engine.stats.FailureKind;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -481,7 +482,8 @@ final class ClientConnection implements IoLoop.Handler {
                     TransferTask task = r.task[i];
                     r.task[i] = null;
                     ackedLocal++;
-                    task.sliceFailed("peer " + peer.describe() + " rejected " + (write ? "WRITE" : "READ") + " of "
+                    task.sliceFailed(FailureKind.PEER_REJECTED, "peer " + peer.describe() + " rejected "
+                            + (write ? "WRITE" : "READ") + " of "
                             + len + " bytes at 0x" + Long.toHexString(r.remote[i])
                             + ": not within a registered remote-accessible buffer (status " + (int) status + ")");
                     continue;

@@ -9,6 +9,7 @@ import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.memory.MemoryRegistry;
 import io.mooncake.engine.metadata.SegmentDescriptor;
 import io.mooncake.engine.rpc.HandshakeServer;
+import io.mooncake.engine.stats.FailureKind;
 import io.mooncake.engine.transport.RemoteTarget;
 import io.mooncake.engine.transport.Transport;
 import io.mooncake.engine.transport.TransportContext;
@@ -125,7 +126,8 @@ public final class TcpTransport implements Transport {
         SegmentDescriptor d = target.descriptor();
         if (d.tcpDataPort() <= 0) {
             task.expectSlices(1);
-            task.sliceFailed("segment '" + target.segmentName() + "' publishes no tcp data port (protocol '"
+            task.sliceFailed(FailureKind.NO_TRANSPORT, "segment '" + target.segmentName()
+                    + "' publishes no tcp data port (protocol '"
                     + d.protocol() + "'); it cannot be reached over tcp");
             return;
         }
