@@ -128,7 +128,8 @@ class BadInputTest {
                 extraAddress, 16))).await(Duration.ofSeconds(5));
         assertThat(r.statuses().get(0).state()).isEqualTo(TransferState.FAILED);
         assertThat(r.statuses().get(0).failureReason()).contains("rejected");
-        assertThat(a.stats().failures(io.mooncake.engine.stats.FailureKind.PEER_REJECTED)).isEqualTo(1);
+        assertThat(a.stats().counters("tcp", OpCode.WRITE).failures(io.mooncake.engine.stats.FailureKind.PEER_REJECTED))
+                .isEqualTo(1);
         assertThat(contents(remote)).isEqualTo(before);
         localOnly.close();
     }
