@@ -156,46 +156,23 @@ public final class TransferEngineBench {
             if (remoteLen < (long) block * batchSize * threads) {
                 fail("target buffer of " + remoteLen + " bytes is smaller than block_size*batch_size*threads");
             }
-            AtomicBoolean running = new AtomicBoolean(true);
-            AtomicLong batches = new AtomicLong();
-            AtomicLong failures = new AtomicLong();
-            List<Thread> workers = new ArrayList<>();
-            double cpu0 = cpuSeconds();
-            long t0 = System.nanoTime();
-            for (int t = 0; t < threads; t++) {
-                int tid = t;
-                Thread w = new Thread(() -> {
-                    List<TransferRequest> reqs = new ArrayList<>(batchSize);
-                    for (int i = 0; i < batchSize; i++) {
-                        long off = (long) block * ((long) i * threads + tid);
-                        reqs.add(new TransferRequest(op, buffer.address() + off, seg.id(), remoteBase + off, block));
+            Run run = run(threads, duration, batchLatency, tid -> {
+                List<TransferRequest> reqs = new ArrayList<>(batchSize);
+                for (int i = 0; i < batchSize; i++) {
+                    long off = (long) block * ((long) i * threads + tid);
+                    reqs.add(new TransferRequest(op, buffer.address() + off, seg.id(), remoteBase + off, block));
+                }
+                return () -> {
+                    BatchResult r = engine.submit(reqs).await(Duration.ofSeconds(60));
+                    if (!r.allCompleted()) {
+                        System.err.println("Batch failed: " + r.firstFailure());
+                        return false;
                     }
-                    while (running.get()) {
-                        long s0 = System.nanoTime();
-                        BatchResult r = engine.submit(reqs).await(Duration.ofSeconds(60));
-                        batchLatency.record(System.nanoTime() - s0);
-                        if (!r.allCompleted()) {
-                            failures.incrementAndGet();
-                            System.err.println("Batch failed: " + r.firstFailure());
-                            running.set(false);
-                            return;
-                        }
-                        batches.incrementAndGet();
-                    }
-                    System.err.println("Worker " + tid + " stopped!");
-                }, "bench-worker-" + t);
-                workers.add(w);
-                w.start();
-            }
-            Thread.sleep((long) (duration * 1000));
-            running.set(false);
-            for (Thread w : workers) {
-                w.join();
-            }
-            double elapsed = (System.nanoTime() - t0) / 1e9;
-            double cpu = cpuSeconds() - cpu0;
-            report(flags, elapsed, batches.get(), batchSize, block, cpu, batchLatency, recordLatency ? latency : null);
-            if (failures.get() > 0) {
+                    return true;
+                };
+            });
+            report(flags, run, batchSize, block, batchLatency, recordLatency ? latency : null);
+            if (run.failed()) {
                 System.exit(1);
             }
         }
@@ -225,7 +202,49 @@ public final class TransferEngineBench {
         int bufferSize = (int) Math.min(Integer.MAX_VALUE - 8,
                 Math.max((long) block * batchSize, Math.min(Long.parseLong(flags.get("buffer_size")), 256L << 20)));
         LatencyHistogram latency = new LatencyHistogram();
+        Run run = run(threads, duration, latency, tid -> {
+            NioBaseline.Client c = new NioBaseline.Client(host, port, batchSize, bufferSize);
+            return new Worker() {
+                @Override
+                public boolean batch() throws Exception {
+                    c.batch(write, batchSize, block);
+                    return true;
+                }
+
+                @Override
+                public void close() throws Exception {
+                    c.close();
+                }
+            };
+        });
+        System.err.println("Baseline: plain Java NIO, one blocking socket per thread");
+        report(flags, run, batchSize, block, latency, null);
+    }
+
+    /** One worker thread's batches. */
+    private interface Worker extends AutoCloseable {
+        /** Runs one batch; returns {@code false} (having said why) to stop the whole run. */
+        boolean batch() throws Exception;
+
+        @Override
+        default void close() throws Exception {
+        }
+    }
+
+    /** Creates the worker of thread {@code tid}. */
+    private interface WorkerFactory {
+        Worker create(int tid) throws Exception;
+    }
+
+    /** What a run measured. */
+    private record Run(double elapsed, long batches, double cpuSeconds, boolean failed) {
+    }
+
+    /** Runs {@code threads} workers for {@code duration} seconds, timing every batch. */
+    private static Run run(int threads, double duration, LatencyHistogram batchLatency, WorkerFactory factory)
+            throws InterruptedException {
         AtomicBoolean running = new AtomicBoolean(true);
+        AtomicBoolean failed = new AtomicBoolean();
         AtomicLong batches = new AtomicLong();
         List<Thread> workers = new ArrayList<>();
         double cpu0 = cpuSeconds();
@@ -233,18 +252,24 @@ public final class TransferEngineBench {
         for (int t = 0; t < threads; t++) {
             int tid = t;
             Thread w = new Thread(() -> {
-                try (NioBaseline.Client c = new NioBaseline.Client(host, port, batchSize, bufferSize)) {
+                try (Worker worker = factory.create(tid)) {
                     while (running.get()) {
                         long s = System.nanoTime();
-                        c.batch(write, batchSize, block);
-                        latency.record(System.nanoTime() - s);
+                        if (!worker.batch()) {
+                            failed.set(true);
+                            running.set(false);
+                            break;
+                        }
+                        batchLatency.record(System.nanoTime() - s);
                         batches.incrementAndGet();
                     }
                 } catch (Exception e) {
                     System.err.println("Worker " + tid + " failed: " + e);
+                    failed.set(true);
+                    running.set(false);
                 }
                 System.err.println("Worker " + tid + " stopped!");
-            }, "nio-worker-" + t);
+            }, "bench-worker-" + t);
             workers.add(w);
             w.start();
         }
@@ -253,13 +278,14 @@ public final class TransferEngineBench {
         for (Thread w : workers) {
             w.join();
         }
-        double elapsed = (System.nanoTime() - t0) / 1e9;
-        System.err.println("Baseline: plain Java NIO, one blocking socket per thread");
-        report(flags, elapsed, batches.get(), batchSize, block, cpuSeconds() - cpu0, latency, null);
+        return new Run((System.nanoTime() - t0) / 1e9, batches.get(), cpuSeconds() - cpu0, failed.get());
     }
 
-    private static void report(Map<String, String> flags, double elapsed, long batchCount, int batchSize, int block,
-            double cpu, LatencyHistogram batchLatency, LatencyHistogram requestLatency) {
+    private static void report(Map<String, String> flags, Run run, int batchSize, int block,
+            LatencyHistogram batchLatency, LatencyHistogram requestLatency) {
+        double elapsed = run.elapsed();
+        long batchCount = run.batches();
+        double cpu = run.cpuSeconds();
         String unit = flags.get("report_unit");
         int precision = Integer.parseInt(flags.get("report_precision"));
         double bytes = (double) batchCount * batchSize * block;
