@@ -35,6 +35,9 @@ public record RpcMeta(String ipOrHostName, int rpcPort) {
         } catch (JacksonException e) {
             throw new MooncakeException(ErrorCode.MALFORMED_JSON, "rpc_meta value is not JSON: "
                     + e.getOriginalMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new MooncakeException(ErrorCode.MALFORMED_JSON, "rpc_meta value is not usable JSON: "
+                    + e.getMessage(), e);
         }
     }
 }

@@ -38,7 +38,9 @@ public final class SegmentDescriptorCodec {
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
     private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
 
-    static final JsonMapper MAPPER = JsonMapper.builder().build();
+    // Decimals as BigDecimal: unknown numeric fields are kept exactly (no double overflow to Infinity).
+    static final JsonMapper MAPPER = JsonMapper.builder()
+            .enable(tools.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
     private static final JsonNodeFactory NODES = MAPPER.getNodeFactory();
 
     private SegmentDescriptorCodec() {
@@ -71,7 +73,9 @@ public final class SegmentDescriptorCodec {
             ArrayNode devices = NODES.arrayNode();
             for (DeviceDescriptor dev : d.devices()) {
                 ObjectNode n = NODES.objectNode();
-                n.put("gid", dev.gid() == null ? "" : dev.gid());
+                if (dev.gid() != null) {
+                    n.put("gid", dev.gid());
+                }
                 n.put("lid", dev.lid());
                 n.put("name", dev.name());
                 devices.add(n);
@@ -104,8 +108,9 @@ public final class SegmentDescriptorCodec {
     private static ObjectNode bufferTree(String protocol, BufferDescriptor b) {
         TreeMap<String, JsonNode> fields = new TreeMap<>(b.extra());
         if (b.offset() != null) {
-            fields.put("offset", unsigned(b.offset()));
-        } else {
+            fields.put("offset", unsigned(b.offset())); // cxl buffers: an offset in the device, no address
+        }
+        if (b.offset() == null || b.addr() != 0) {
             fields.put("addr", unsigned(b.addr()));
         }
         fields.put("length", unsigned(b.length()));
@@ -152,12 +157,25 @@ public final class SegmentDescriptorCodec {
         } catch (JacksonException e) {
             throw new MooncakeException(ErrorCode.MALFORMED_JSON,
                     "segment descriptor is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IllegalArgumentException e) {
+            // a number beyond Jackson's limits
+            throw new MooncakeException(ErrorCode.MALFORMED_JSON,
+                    "segment descriptor is not usable JSON: " + e.getMessage(), e);
         }
         return fromTree(root);
     }
 
     /** Builds a descriptor from a parsed tree, applying the reference's validation. */
     public static SegmentDescriptor fromTree(JsonNode root) {
+        try {
+            return build(root);
+        } catch (JacksonException e) {
+            // A field of the wrong JSON type (an array where a name belongs, ...).
+            throw invalid("segment descriptor has a field of the wrong type: " + e.getOriginalMessage());
+        }
+    }
+
+    private static SegmentDescriptor build(JsonNode root) {
         if (root == null || !root.isObject()) {
             throw invalid("segment descriptor must be a JSON object");
         }
@@ -284,7 +302,13 @@ public final class SegmentDescriptorCodec {
 
     private static String text(JsonNode node, String field) {
         JsonNode v = node.get(field);
-        return v == null || v.isNull() ? null : v.asString();
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isValueNode()) {
+            throw invalid("field '" + field + "' must be a string, not " + v.getNodeType() + ": " + v);
+        }
+        return v.asString();
     }
 
     private static MooncakeException invalid(String message) {

@@ -125,7 +125,7 @@ public final class HandshakeServer implements AutoCloseable {
             while (in.read() >= 0) {
                 // discard
             }
-        } catch (MooncakeException | JacksonException e) {
+        } catch (MooncakeException | JacksonException | IllegalArgumentException e) {
             log.debug("Handshake from {} rejected: {}", s.getRemoteSocketAddress(), e.getMessage());
         } catch (SocketException e) {
             log.trace("Handshake connection from {} ended: {}", s.getRemoteSocketAddress(), e.toString());
