@@ -63,6 +63,32 @@ class PeerFailureTest {
     }
 
     @Test
+    void p2pPeerRestartedOnItsHandshakePortIsReResolvedAndGetsTheData() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (TransferEngine engine = Engines.start()) {
+            LocalBuffer local = engine.allocateBuffer(4096, "cpu:0");
+            String name;
+            try (ChildProcess first = ChildProcess.start(TargetMain.class, "65536", String.valueOf(port))) {
+                name = first.field(0);
+                engine.transferSyncWrite(name, local.address(), Long.parseLong(first.field(1)), 16);
+            }
+            try (ChildProcess second = ChildProcess.start(TargetMain.class, "65536", String.valueOf(port))) {
+                assertThat(second.field(0)).isEqualTo(name);
+                long address = Long.parseLong(second.field(1));
+                local.byteBuffer().put(0, "to the new peer!".getBytes());
+                engine.transferSyncWrite(name, local.address(), address, 16);
+                engine.transferSyncRead(name, local.address() + 100, address, 16);
+                byte[] back = new byte[16];
+                local.byteBuffer().get(100, back);
+                assertThat(new String(back)).isEqualTo("to the new peer!");
+            }
+        }
+    }
+
+    @Test
     void requestToASilentPeerEndsTimeoutAtTheDeadline() throws Exception {
         try (TransferEngine engine = TransferEngine.create(Engines.loopback()
                 .transferTimeout(Duration.ofMillis(700)).build());
