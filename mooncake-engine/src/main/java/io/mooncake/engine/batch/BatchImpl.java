@@ -41,6 +41,7 @@ public final class BatchImpl implements Batch {
     private final Duration timeout;
     private final java.util.function.Consumer<TransferTask> onTimeout;
     private volatile ScheduledFuture<?> deadline;
+    private volatile Duration effectiveTimeout;
 
     /**
      * @param onTimeout told about each task this batch's deadline ended, so its transport can abandon
@@ -74,8 +75,12 @@ public final class BatchImpl implements Batch {
         return size.get();
     }
 
-    /** Reserves {@code count} task slots; throws TOO_MANY_REQUESTS when the batch would overflow. */
-    public int reserve(int count) {
+    /**
+     * Reserves {@code count} task slots; throws TOO_MANY_REQUESTS when the batch would overflow. The
+     * first reservation starts the deadline: the transfer timeout plus 1 ns per byte of
+     * {@code bytes} (as the reference's synchronous calls), so large batches are not cut short.
+     */
+    public int reserve(int count, long bytes) {
         for (;;) {
             int cur = size.get();
             if (cur + count > tasks.length) {
@@ -86,7 +91,8 @@ public final class BatchImpl implements Batch {
             if (size.compareAndSet(cur, cur + count)) {
                 unfinished.addAndGet(count);
                 if (deadline == null) {
-                    deadline = deadlines.schedule(this::expire, timeout);
+                    effectiveTimeout = timeout.plusNanos(Math.max(0, bytes));
+                    deadline = deadlines.schedule(this::expire, effectiveTimeout);
                 }
                 return cur;
             }
@@ -122,8 +128,8 @@ public final class BatchImpl implements Batch {
     }
 
     private void expire() {
-        String reason = "no completion within " + timeout.toMillis() + " ms (transferTimeout); raise "
-                + "mooncake.transfer-timeout or check the peer and the network";
+        String reason = "no completion within " + effectiveTimeout.toMillis() + " ms (transferTimeout plus 1 ns "
+                + "per byte); raise mooncake.transfer-timeout or check the peer and the network";
         endAll(TransferState.TIMEOUT, reason);
     }
 

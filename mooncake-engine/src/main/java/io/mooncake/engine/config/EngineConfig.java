@@ -167,7 +167,10 @@ public final class EngineConfig {
         return socketBufferSize;
     }
 
-    /** Deadline of every request, from submission; a request still running then ends TIMEOUT. */
+    /**
+     * Deadline of every batch, from submission, plus 1 ns per byte submitted (as the reference's
+     * synchronous calls); a request still running then ends TIMEOUT.
+     */
     public Duration transferTimeout() {
         return transferTimeout;
     }

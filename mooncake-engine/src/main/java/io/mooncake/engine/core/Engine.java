@@ -700,7 +700,11 @@ public final class Engine implements TransferEngine {
             }
             targets[i] = target(i, r.targetId());
         }
-        int base = batch.reserve(n);
+        long bytes = 0;
+        for (TransferRequest r : requests) {
+            bytes += r.length();
+        }
+        int base = batch.reserve(n, bytes);
         for (int i = 0; i < n; i++) {
             TransferRequest r = requests.get(i);
             RemoteTarget t = targets[i];
