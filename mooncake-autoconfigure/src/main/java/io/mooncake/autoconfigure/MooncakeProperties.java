@@ -124,8 +124,8 @@ public class MooncakeProperties {
     private DataSize socketBufferSize = DataSize.ofBytes(EngineConfig.DEFAULT_SOCKET_BUFFER_SIZE);
 
     /**
-     * Deadline of every transfer request, from submission. A request still running then ends with
-     * TIMEOUT.
+     * Deadline of every batch of transfer requests, from submission, plus 1 ns per byte submitted. A
+     * request still running then ends with TIMEOUT.
      */
     private Duration transferTimeout = EngineConfig.DEFAULT_TRANSFER_TIMEOUT;
 
