@@ -212,7 +212,7 @@ public final class TransferEngineBench {
                 }
 
                 @Override
-                public void close() throws Exception {
+                public void close() throws java.io.IOException {
                     c.close();
                 }
             };
@@ -227,7 +227,7 @@ public final class TransferEngineBench {
         boolean batch() throws Exception;
 
         @Override
-        default void close() throws Exception {
+        default void close() throws java.io.IOException {
         }
     }
 
