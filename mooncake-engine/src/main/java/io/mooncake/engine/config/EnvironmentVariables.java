@@ -101,6 +101,12 @@ public final class EnvironmentVariables {
         }
     }
 
+    /** An integer variable, or {@code defaultValue} when unset; a non-integer fails naming the variable. */
+    public static int intValue(Map<String, String> env, String name, int defaultValue) {
+        Integer v = intVar(env, name, null);
+        return v == null ? defaultValue : v;
+    }
+
     /** The port assumed for a peer name without one ({@code MC_HANDSHAKE_PORT}, default 12001). */
     public static int handshakePortForNames(Map<String, String> env) {
         Integer p = intVar(env, MC_HANDSHAKE_PORT, null);

@@ -167,6 +167,11 @@ public final class Engine implements TransferEngine {
                         EnvironmentVariables.handshakePortForNames(config.environment()))
                 : SegmentDirectories.open(metadata, config);
         directory.onPeerChanged(this::markStale);
+        if (EnvironmentVariables.flag(config.environment(), "MC_TE_METRIC")) {
+            Duration every = Duration.ofSeconds(Math.max(1, EnvironmentVariables.intValue(config.environment(),
+                    "MC_TE_METRIC_INTERVAL_SECONDS", 5)));
+            deadlines.scheduleAtFixedRate(new io.mooncake.engine.stats.ThroughputLog(stats)::tick, every);
+        }
         directory.publish(localDescriptor, new RpcMeta(advertisedHost, handshake.port()));
         log.info("Mooncake transfer engine ready: segment {}, protocol {} (running {}), handshake port {}, "
                 + "metadata {}", segmentName, primary, selection.active(), handshake.port(), directory.describe());

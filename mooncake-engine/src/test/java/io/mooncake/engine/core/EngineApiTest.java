@@ -130,6 +130,21 @@ class EngineApiTest {
     }
 
     @Test
+    void mcTeMetricLogsAThroughputLineEveryInterval() throws Exception {
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try (TransferEngine e = TransferEngine.create(Engines.loopback().environment(
+                java.util.Map.of("MC_TE_METRIC", "1", "MC_TE_METRIC_INTERVAL_SECONDS", "1")).build())) {
+            Thread.sleep(1600);
+        } finally {
+            System.setErr(original);
+        }
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("Transfer engine throughput: ").contains("requests completed");
+    }
+
+    @Test
     void managedBuffersArePublishedAndFreedByExactLength() {
         try (TransferEngine e = Engines.start()) {
             long addr = e.allocateManagedBuffer(4096);
