@@ -3,7 +3,6 @@ package io.mooncake.autoconfigure.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.BDDMockito.given;
 
-import io.mooncake.autoconfigure.MooncakeAutoConfiguration;
 import io.mooncake.autoconfigure.TestEngines;
 import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.engine.transport.Availability.Cause;
