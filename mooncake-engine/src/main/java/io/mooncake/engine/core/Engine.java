@@ -7,6 +7,8 @@ import io.mooncake.engine.api.LocalBuffer;
 import io.mooncake.engine.api.MooncakeException;
 import io.mooncake.engine.api.Notify;
 import io.mooncake.engine.api.OpCode;
+import io.mooncake.engine.api.PeerInfo;
+import io.mooncake.engine.api.RegisteredMemory;
 import io.mooncake.engine.api.RemoteBuffer;
 import io.mooncake.engine.api.SegmentHandle;
 import io.mooncake.engine.api.SegmentNotFoundException;
@@ -44,16 +46,24 @@ import io.mooncake.engine.transport.RemoteTarget;
 import io.mooncake.engine.transport.Transport;
 import io.mooncake.engine.transport.TransportContext;
 import io.mooncake.engine.transport.TransportProvider;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,8 +104,8 @@ public final class Engine implements TransferEngine {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<String, Transport> transports = new LinkedHashMap<>();
     private final ConcurrentHashMap<String, Boolean> routeNotices = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicInteger batchRegistration =
-            new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger batchRegistration =
+            new AtomicInteger();
 
     private HandshakeServer handshake;
     private HandshakeClient handshakeClient;
@@ -148,7 +158,8 @@ public final class Engine implements TransferEngine {
                 128, this::handle, config.handshakeMaxLength(), config.handshakeTimeout());
         segmentName = metadata.isP2p() ? hostPort.format(handshake.port()) : config.localHostname().trim();
 
-        TransportContext context = new Context();
+        TransportContext context = TransportContext.of(config, memory, segmentName, advertisedHost, deadlines,
+                this::peerFailed);
         TransportSelector selector = TransportSelector.fromServiceLoader(Engine.class.getClassLoader());
         selection = selector.select(context);
         for (String p : selection.active()) {
@@ -190,24 +201,24 @@ public final class Engine implements TransferEngine {
             return host;
         }
         try {
-            java.net.InetAddress.getByName(host);
+            InetAddress.getByName(host);
             return host;
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             try {
-                for (java.net.NetworkInterface nif : java.util.Collections.list(
-                        java.net.NetworkInterface.getNetworkInterfaces())) {
+                for (NetworkInterface nif : Collections.list(
+                        NetworkInterface.getNetworkInterfaces())) {
                     if (!nif.isUp() || nif.isLoopback()) {
                         continue;
                     }
-                    for (java.net.InetAddress a : java.util.Collections.list(nif.getInetAddresses())) {
-                        if (a instanceof java.net.Inet4Address) {
+                    for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+                        if (a instanceof Inet4Address) {
                             log.info("Host name '{}' does not resolve; advertising {} of interface {} "
                                     + "(set MC_TCP_BIND_ADDRESS to choose)", host, a.getHostAddress(), nif.getName());
                             return a.getHostAddress();
                         }
                     }
                 }
-            } catch (java.net.SocketException ignored) {
+            } catch (SocketException ignored) {
                 // fall through
             }
             log.warn("Host name '{}' does not resolve and no interface is up; advertising 127.0.0.1", host);
@@ -325,18 +336,18 @@ public final class Engine implements TransferEngine {
     }
 
     @Override
-    public List<io.mooncake.engine.api.RegisteredMemory> registeredMemory() {
-        List<io.mooncake.engine.api.RegisteredMemory> out = new ArrayList<>();
+    public List<RegisteredMemory> registeredMemory() {
+        List<RegisteredMemory> out = new ArrayList<>();
         for (Region r : memory.regions()) {
-            out.add(new io.mooncake.engine.api.RegisteredMemory(r.address(), r.length(), r.location(),
+            out.add(new RegisteredMemory(r.address(), r.length(), r.location(),
                     r.remoteAccessible()));
         }
         return out;
     }
 
     @Override
-    public List<io.mooncake.engine.api.PeerInfo> peers() {
-        List<io.mooncake.engine.api.PeerInfo> out = new ArrayList<>();
+    public List<PeerInfo> peers() {
+        List<PeerInfo> out = new ArrayList<>();
         for (Map.Entry<String, Long> e : segmentIds.entrySet()) {
             SegmentEntry entry = entry(e.getValue());
             if (entry != null) {
@@ -345,11 +356,11 @@ public final class Engine implements TransferEngine {
                 for (BufferDescriptor b : t.descriptor().buffers()) {
                     bytes += b.length();
                 }
-                out.add(new io.mooncake.engine.api.PeerInfo(t.id(), t.segmentName(), t.descriptor().protocol(),
+                out.add(new PeerInfo(t.id(), t.segmentName(), t.descriptor().protocol(),
                         t.host(), t.descriptor().buffers().size(), bytes, entry.stale));
             }
         }
-        out.sort(java.util.Comparator.comparingLong(io.mooncake.engine.api.PeerInfo::id));
+        out.sort(Comparator.comparingLong(PeerInfo::id));
         return out;
     }
 
@@ -975,39 +986,11 @@ public final class Engine implements TransferEngine {
         }
     }
 
-    /** The context transports see. */
-    private final class Context implements TransportContext {
-        @Override
-        public EngineConfig config() {
-            return config;
-        }
-
-        @Override
-        public MemoryRegistry memory() {
-            return memory;
-        }
-
-        @Override
-        public String localSegmentName() {
-            return segmentName;
-        }
-
-        @Override
-        public String advertisedHost() {
-            return advertisedHost;
-        }
-
-        @Override
-        public Deadlines deadlines() {
-            return deadlines;
-        }
-
-        @Override
-        public void peerFailed(String name) {
-            markStale(name);
-            if (directory != null) {
-                directory.invalidate(name);
-            }
+    /** A peer's connection failed: re-read its descriptor and metadata before the next use. */
+    private void peerFailed(String name) {
+        markStale(name);
+        if (directory != null) {
+            directory.invalidate(name);
         }
     }
 }

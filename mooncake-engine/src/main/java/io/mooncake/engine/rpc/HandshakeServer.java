@@ -1,10 +1,8 @@
 package io.mooncake.engine.rpc;
 
-import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
@@ -152,53 +150,6 @@ public final class HandshakeServer implements AutoCloseable {
             s.close();
         } catch (IOException ignored) {
             // nothing to do
-        }
-    }
-
-    /** Binds a listener to a given port or to a free one in a range, as the reference picks RPC ports. */
-    public static final class PortBinder {
-
-        /** Opens a listener bound to an address. */
-        @FunctionalInterface
-        public interface Opener<T> {
-            T open(InetSocketAddress address) throws IOException;
-        }
-
-        private PortBinder() {
-        }
-
-        /**
-         * Binds {@code port}, or when it is 0 tries random ports in [{@code min}, {@code max}]
-         * (up to 500 tries, like the reference).
-         */
-        public static <T> T bind(String bindAddress, int port, int min, int max, Opener<T> opener, String what) {
-            if (port != 0) {
-                try {
-                    return opener.open(address(bindAddress, port));
-                } catch (IOException e) {
-                    throw new io.mooncake.engine.api.PortInUseException(what, port, "cannot bind " + what + " port "
-                            + port
-                            + (bindAddress == null ? "" : " on " + bindAddress) + ": " + e.getMessage()
-                            + "; the port is in use or not permitted: choose another port or 0 for a free one", e);
-                }
-            }
-            IOException last = null;
-            java.util.concurrent.ThreadLocalRandom rnd = java.util.concurrent.ThreadLocalRandom.current();
-            for (int i = 0; i < 500; i++) {
-                int p = min + rnd.nextInt(max - min + 1);
-                try {
-                    return opener.open(address(bindAddress, p));
-                } catch (IOException e) {
-                    last = e;
-                }
-            }
-            throw new MooncakeException(ErrorCode.SOCKET, "no free " + what + " port in " + min + "-" + max
-                    + " after 500 tries (last error: " + (last == null ? "none" : last.getMessage())
-                    + "); widen MC_MIN_RPC_PORT/MC_MAX_RPC_PORT or set the port explicitly", last);
-        }
-
-        private static InetSocketAddress address(String bindAddress, int port) {
-            return bindAddress == null ? new InetSocketAddress(port) : new InetSocketAddress(bindAddress, port);
         }
     }
 }

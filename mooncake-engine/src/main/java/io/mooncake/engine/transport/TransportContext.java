@@ -3,6 +3,7 @@ package io.mooncake.engine.transport;
 import io.mooncake.engine.batch.Deadlines;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.memory.MemoryRegistry;
+import java.util.function.Consumer;
 
 /**
  * What the engine gives a transport: its configuration, the local memory registry (every
@@ -30,11 +31,13 @@ public interface TransportContext {
     }
 
     /**
-     * A context outside a running engine (probe command, tests): its own empty memory registry, no
-     * timer, peer failures ignored.
+     * A context over the given parts.
+     *
+     * @param deadlines the timer, or {@code null} outside an engine
+     * @param peerFailed told the name of a peer whose connection failed
      */
-    static TransportContext standalone(EngineConfig config, String segmentName, String advertisedHost) {
-        MemoryRegistry memory = new MemoryRegistry();
+    static TransportContext of(EngineConfig config, MemoryRegistry memory, String segmentName, String advertisedHost,
+            Deadlines deadlines, Consumer<String> peerFailed) {
         return new TransportContext() {
             @Override
             public EngineConfig config() {
@@ -55,6 +58,28 @@ public interface TransportContext {
             public String advertisedHost() {
                 return advertisedHost;
             }
+
+            @Override
+            public Deadlines deadlines() {
+                if (deadlines == null) {
+                    throw new UnsupportedOperationException("this context has no timer");
+                }
+                return deadlines;
+            }
+
+            @Override
+            public void peerFailed(String name) {
+                peerFailed.accept(name);
+            }
         };
+    }
+
+    /**
+     * A context outside a running engine (probe command, tests): its own empty memory registry, no
+     * timer, peer failures ignored.
+     */
+    static TransportContext standalone(EngineConfig config, String segmentName, String advertisedHost) {
+        return of(config, new MemoryRegistry(), segmentName, advertisedHost, null, name -> {
+        });
     }
 }

@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -143,46 +144,35 @@ public final class KvSegmentDirectory implements SegmentDirectory {
 
     @Override
     public SegmentDescriptor fetch(String segmentName) {
-        checkName(segmentName);
-        SegmentDescriptor cached = descriptors.get(segmentName);
-        if (cached != null) {
-            return cached;
-        }
-        checkOpen();
-        long generation = generation(segmentName);
-        String key = keys.ram(segmentName);
-        byte[] value = read(segmentName, key, "descriptor");
-        SegmentDescriptor d;
-        try {
-            d = SegmentDescriptorCodec.decode(value);
-        } catch (MooncakeException e) {
-            throw new SegmentNotFoundException(segmentName, "segment '" + segmentName + "' has an unusable descriptor"
-                    + " under key '" + key + "' at " + store.describe() + ": " + e.getMessage(), e);
-        }
-        cacheIfCurrent(descriptors, segmentName, generation, d);
-        return d;
+        return lookup(segmentName, descriptors, keys::ram, "descriptor", SegmentDescriptorCodec::decode);
     }
 
     @Override
     public RpcMeta resolveRpc(String segmentName) {
+        return lookup(segmentName, rpcMetas, keys::rpcMeta, "rpc_meta", RpcMeta::decode);
+    }
+
+    /** A cached value, or the value under its key read, decoded and cached (unless invalidated meanwhile). */
+    private <V> V lookup(String segmentName, ConcurrentHashMap<String, V> cache, Function<String, String> keyOf,
+            String what, Function<byte[], V> decoder) {
         checkName(segmentName);
-        RpcMeta cached = rpcMetas.get(segmentName);
+        V cached = cache.get(segmentName);
         if (cached != null) {
             return cached;
         }
         checkOpen();
         long generation = generation(segmentName);
-        String key = keys.rpcMeta(segmentName);
-        byte[] value = read(segmentName, key, "rpc_meta");
-        RpcMeta meta;
+        String key = keyOf.apply(segmentName);
+        byte[] value = read(segmentName, key, what);
+        V decoded;
         try {
-            meta = RpcMeta.decode(value);
+            decoded = decoder.apply(value);
         } catch (MooncakeException e) {
-            throw new SegmentNotFoundException(segmentName, "segment '" + segmentName + "' has an unusable rpc_meta"
+            throw new SegmentNotFoundException(segmentName, "segment '" + segmentName + "' has an unusable " + what
                     + " under key '" + key + "' at " + store.describe() + ": " + e.getMessage(), e);
         }
-        cacheIfCurrent(rpcMetas, segmentName, generation, meta);
-        return meta;
+        cacheIfCurrent(cache, segmentName, generation, decoded);
+        return decoded;
     }
 
     @Override

@@ -40,9 +40,6 @@ final class ClientConnection implements IoLoop.Handler {
 
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
 
-    static final int BUFFER_SIZE = 256 * 1024;
-    static final int COPY_THRESHOLD = 64 * 1024;
-    private static final int MAX_WINDOW = 1 << 30;
     private static final int INITIAL_RING = 256;
 
     /** Slices queued on the connection: plain arrays indexed by sequence number, replaced only to grow. */
@@ -87,8 +84,8 @@ final class ClientConnection implements IoLoop.Handler {
      */
     private volatile long sent;
     private long ackedLocal;
-    private final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-    private final ByteBuffer out = ByteBuffer.allocateDirect(BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer in = ByteBuffer.allocateDirect(TcpWire.BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer out = ByteBuffer.allocateDirect(TcpWire.BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
     private final long inAddress = NativeMemory.addressOf(in);
     private final long outAddress = NativeMemory.addressOf(out);
     private final MemoryWindow sendWindow = new MemoryWindow();
@@ -186,7 +183,7 @@ final class ClientConnection implements IoLoop.Handler {
         // Small requests are written by the submitting thread when the connection is idle (no
         // wake-up of the loop on the latency path); large bodies are left to the loop, so that
         // submitting never costs the caller a large copy into the socket.
-        boolean small = !write || length <= COPY_THRESHOLD;
+        boolean small = !write || length <= TcpWire.COPY_THRESHOLD;
         if (!small || !connected || writeBlocked || !sendLock.tryLock()) {
             scheduleLoop();
             return true;
@@ -328,7 +325,7 @@ final class ClientConnection implements IoLoop.Handler {
             int i = (int) sent & r.mask;
             int len = r.length[i];
             boolean write = r.write[i];
-            boolean small = write && len <= COPY_THRESHOLD;
+            boolean small = write && len <= TcpWire.COPY_THRESHOLD;
             int need = TcpWire.HEADER_SIZE + (small ? len : 0) + (write && !v2 ? TcpWire.HEADER_SIZE : 0);
             if (out.remaining() < need && !flush()) {
                 blockWrites();
@@ -362,7 +359,7 @@ final class ClientConnection implements IoLoop.Handler {
     }
 
     private void openSendWindow() {
-        sendWindowLength = (int) Math.min(sendBodyRemaining, MAX_WINDOW);
+        sendWindowLength = (int) Math.min(sendBodyRemaining, TcpWire.MAX_WINDOW);
         sendWindow.point(sendBodyAddress, sendWindowLength);
     }
 
@@ -459,7 +456,7 @@ final class ClientConnection implements IoLoop.Handler {
         }
         Ring r = ring;
         int i = (int) ackedLocal & r.mask;
-        return !r.write[i] && r.length[i] >= COPY_THRESHOLD;
+        return !r.write[i] && r.length[i] >= TcpWire.COPY_THRESHOLD;
     }
 
     private void parse() {
@@ -515,8 +512,8 @@ final class ClientConnection implements IoLoop.Handler {
                 completeHead(r, i);
                 continue;
             }
-            if (len - bodyDone >= COPY_THRESHOLD) {
-                recvWindowLength = Math.min(len - bodyDone, MAX_WINDOW);
+            if (len - bodyDone >= TcpWire.COPY_THRESHOLD) {
+                recvWindowLength = Math.min(len - bodyDone, TcpWire.MAX_WINDOW);
                 recvWindow.point(r.local[i] + bodyDone, recvWindowLength);
                 receivingDirect = true;
             }

@@ -29,9 +29,6 @@ final class ServerConnection implements IoLoop.Handler {
 
     private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
 
-    static final int BUFFER_SIZE = 256 * 1024;
-    static final int COPY_THRESHOLD = 64 * 1024;
-    static final int MAX_WINDOW = 1 << 30;
 
     private static final int HEADER = 0;
     private static final int WRITE_BODY = 1;
@@ -42,8 +39,8 @@ final class ServerConnection implements IoLoop.Handler {
     private final MemoryRegistry registry;
     private final TcpTransport owner;
     private final String remote;
-    private final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-    private final ByteBuffer out = ByteBuffer.allocateDirect(BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer in = ByteBuffer.allocateDirect(TcpWire.BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer out = ByteBuffer.allocateDirect(TcpWire.BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
     private final long inAddress = NativeMemory.addressOf(in);
     private final long outAddress = NativeMemory.addressOf(out);
     private final MemoryWindow window = new MemoryWindow();
@@ -123,7 +120,7 @@ final class ServerConnection implements IoLoop.Handler {
                     bodyRemaining -= windowLength;
                     if (bodyRemaining == 0) {
                         writeCompleted();
-                    } else if (bodyRemaining >= COPY_THRESHOLD) {
+                    } else if (bodyRemaining >= TcpWire.COPY_THRESHOLD) {
                         openWindow();
                     }
                 }
@@ -199,7 +196,7 @@ final class ServerConnection implements IoLoop.Handler {
                     }
                     int avail = in.remaining();
                     if (avail == 0) {
-                        if (bodyRemaining >= COPY_THRESHOLD) {
+                        if (bodyRemaining >= TcpWire.COPY_THRESHOLD) {
                             openWindow();
                         }
                         return true;
@@ -242,7 +239,7 @@ final class ServerConnection implements IoLoop.Handler {
                     phase = CLOSING;
                     return false;
                 }
-                lastLarge = size >= COPY_THRESHOLD;
+                lastLarge = size >= TcpWire.COPY_THRESHOLD;
                 current = region;
                 if (write) {
                     in.position(start + TcpWire.HEADER_SIZE);
@@ -252,7 +249,7 @@ final class ServerConnection implements IoLoop.Handler {
                     bodyRemaining = size;
                     continue;
                 }
-                boolean small = size <= COPY_THRESHOLD;
+                boolean small = size <= TcpWire.COPY_THRESHOLD;
                 int need = (isV2 ? TcpWire.STATUS_SIZE : 0) + (small ? (int) size : 0);
                 if (out.remaining() < need) {
                     current = null;
@@ -284,7 +281,7 @@ final class ServerConnection implements IoLoop.Handler {
     }
 
     private void openWindow() {
-        windowLength = (int) Math.min(bodyRemaining, MAX_WINDOW);
+        windowLength = (int) Math.min(bodyRemaining, TcpWire.MAX_WINDOW);
         window.point(bodyAddress, windowLength);
         windowActive = phase == WRITE_BODY;
     }

@@ -8,7 +8,7 @@ import io.mooncake.engine.batch.TransferTask;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.memory.MemoryRegistry;
 import io.mooncake.engine.metadata.SegmentDescriptor;
-import io.mooncake.engine.rpc.HandshakeServer;
+import io.mooncake.engine.rpc.PortBinder;
 import io.mooncake.engine.stats.FailureKind;
 import io.mooncake.engine.transport.RemoteTarget;
 import io.mooncake.engine.transport.Transport;
@@ -79,7 +79,7 @@ public final class TcpTransport implements Transport {
                 loops[i] = new IoLoop("mooncake-tcp-io-" + i);
                 loops[i].start();
             }
-            server = HandshakeServer.PortBinder.bind(config.bindAddress(), config.tcpDataPort(), config.minRpcPort(),
+            server = PortBinder.bind(config.bindAddress(), config.tcpDataPort(), config.minRpcPort(),
                     config.maxRpcPort(), addr -> {
                         ServerSocketChannel s = ServerSocketChannel.open();
                         try {

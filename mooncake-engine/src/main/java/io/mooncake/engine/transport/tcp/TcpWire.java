@@ -16,6 +16,13 @@ final class TcpWire {
     static final int STATUS_OK = 0;
     static final int STATUS_REJECTED = 1;
 
+    /** Size of each connection's staging buffers (input and output). */
+    static final int BUFFER_SIZE = 256 * 1024;
+    /** Bodies below this are staged and copied; from it on they go straight to registered memory. */
+    static final int COPY_THRESHOLD = 64 * 1024;
+    /** Largest piece of a body one re-pointed direct buffer covers (its capacity is an int). */
+    static final int MAX_WINDOW = 1 << 30;
+
     private TcpWire() {
     }
 
