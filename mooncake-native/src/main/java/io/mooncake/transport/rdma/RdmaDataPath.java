@@ -146,6 +146,15 @@ public final class RdmaDataPath implements AutoCloseable {
         return retried.sum();
     }
 
+    /** Ids of the worker threads (allocation tests). */
+    long[] workerThreadIds() {
+        long[] ids = new long[workers.length];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = workers[i].thread.getId();
+        }
+        return ids;
+    }
+
     /** NIC pauses so far. */
     public long pauses() {
         return pausedCount.sum();

@@ -123,6 +123,11 @@ public final class InMemoryFabric implements AutoCloseable {
         device(gid).blackhole = on;
     }
 
+    /** Work requests a device has carried out (successfully) as the requester. */
+    public long executed(String gid) {
+        return device(gid).executed.get();
+    }
+
     /** Completions the CQs could not take because they were full (should stay 0). */
     public long cqOverflows() {
         return cqOverflows.get();
@@ -194,6 +199,7 @@ public final class InMemoryFabric implements AutoCloseable {
         final DeviceSpec spec;
         volatile boolean linkDown;
         volatile boolean blackhole;
+        final AtomicLong executed = new AtomicLong();
         final List<Mr> mrs = new CopyOnWriteArrayList<>();
 
         Device(DeviceSpec spec) {
@@ -632,6 +638,7 @@ public final class InMemoryFabric implements AutoCloseable {
             } else {
                 NativeMemory.copy(localAddr[i], remoteAddr[i], length[i]);
             }
+            device.executed.incrementAndGet();
             return IBV_WC_SUCCESS;
         }
 
