@@ -53,9 +53,12 @@ public abstract class NativeTransportProvider implements TransportProvider {
         }
     }
 
-    /** Always throws: this release has no data path for this protocol; the message says why it cannot run. */
+    /**
+     * Throws unless a subclass has a data path: this base has none; the message says why the
+     * protocol cannot run. Providers with a data path override it.
+     */
     @Override
-    public final Transport create(TransportContext context) {
+    public Transport create(TransportContext context) {
         throw new TransportUnavailableException(protocol(), availability(context).describe());
     }
 

@@ -295,7 +295,7 @@ public final class RdmaDataPath implements AutoCloseable {
 
     private static void failAll(Request r, String reason) {
         for (int k = 0; k < r.slices.sliceCount(); k++) {
-            r.listener.sliceFailed(k, reason);
+            r.listener.sliceFailed(k, false, reason);
         }
     }
 
@@ -602,7 +602,7 @@ public final class RdmaDataPath implements AutoCloseable {
             for (int n = retries.size(); n > 0 && freeTop > 0; n--) {
                 Retry t = retries.pollFirst();
                 if (t.r.aborted) {
-                    t.r.listener.sliceFailed(t.slice, "canceled");
+                    t.r.listener.sliceFailed(t.slice, false, "canceled");
                     any = true;
                     continue;
                 }
@@ -631,7 +631,7 @@ public final class RdmaDataPath implements AutoCloseable {
                 int count = r.slices.sliceCount();
                 if (r.aborted) {
                     for (; s.next < count; s.next += s.stride) {
-                        r.listener.sliceFailed(s.next, "canceled");
+                        r.listener.sliceFailed(s.next, false, "canceled");
                     }
                     any = true;
                     continue;
@@ -769,7 +769,7 @@ public final class RdmaDataPath implements AutoCloseable {
             String what = "work completion status " + status + " on " + nic.name() + " -> " + c.ep.peer();
             if (status == WC_REM_ACCESS_ERR || status == WC_LOC_PROT_ERR || status == WC_LOC_LEN_ERR
                     || status == WC_REM_INV_REQ_ERR) {
-                r.listener.sliceFailed(slice, what + " (access error: the key or range is not registered for this "
+                r.listener.sliceFailed(slice, true, what + " (access error: the key or range is not registered for this "
                         + "access on the peer)");
                 return;
             }
@@ -777,7 +777,7 @@ public final class RdmaDataPath implements AutoCloseable {
                 pause(what);
             }
             if (r.aborted) {
-                r.listener.sliceFailed(slice, what + " (canceled)");
+                r.listener.sliceFailed(slice, false, what + " (canceled)");
                 return;
             }
             reroute(r, slice, attempts + 1, tried, what);
@@ -825,28 +825,28 @@ public final class RdmaDataPath implements AutoCloseable {
                     Request r = slotRequest[slot];
                     int slice = slotSlice[slot];
                     release(slot);
-                    r.listener.sliceFailed(slice, "rdma transport closed");
+                    r.listener.sliceFailed(slice, false, "rdma transport closed");
                 }
             }
             Share s;
             while ((s = active.pollFirst()) != null) {
                 for (; s.next < s.r.slices.sliceCount(); s.next += s.stride) {
-                    s.r.listener.sliceFailed(s.next, "rdma transport closed");
+                    s.r.listener.sliceFailed(s.next, false, "rdma transport closed");
                 }
             }
             Retry t;
             while ((t = retries.pollFirst()) != null) {
-                t.r.listener.sliceFailed(t.slice, "rdma transport closed");
+                t.r.listener.sliceFailed(t.slice, false, "rdma transport closed");
             }
             Object o;
             while ((o = inbox.poll()) != null) {
                 if (o instanceof Share sh) {
                     for (; sh.next < sh.r.slices.sliceCount(); sh.next += sh.stride) {
-                        sh.r.listener.sliceFailed(sh.next, "rdma transport closed");
+                        sh.r.listener.sliceFailed(sh.next, false, "rdma transport closed");
                     }
                 } else {
                     Retry rt = (Retry) o;
-                    rt.r.listener.sliceFailed(rt.slice, "rdma transport closed");
+                    rt.r.listener.sliceFailed(rt.slice, false, "rdma transport closed");
                 }
             }
             for (Link l : links.values()) {
@@ -864,15 +864,15 @@ public final class RdmaDataPath implements AutoCloseable {
     /** Sends a failed slice to another NIC (or the same one when no other is left), or fails it. */
     private void reroute(Request r, int slice, int attempts, long tried, String why) {
         if (closed) {
-            r.listener.sliceFailed(slice, "rdma transport closed after: " + why);
+            r.listener.sliceFailed(slice, false, "rdma transport closed after: " + why);
             return;
         }
         if (r.aborted) {
-            r.listener.sliceFailed(slice, why + " (canceled)");
+            r.listener.sliceFailed(slice, false, why + " (canceled)");
             return;
         }
         if (attempts > settings.sliceRetries()) {
-            r.listener.sliceFailed(slice, why + " (gave up after " + (attempts - 1) + " retries, MC_RETRY_CNT="
+            r.listener.sliceFailed(slice, false, why + " (gave up after " + (attempts - 1) + " retries, MC_RETRY_CNT="
                     + settings.sliceRetries() + ")");
             return;
         }
@@ -893,12 +893,25 @@ public final class RdmaDataPath implements AutoCloseable {
             }
         }
         if (target < 0) {
-            r.listener.sliceFailed(slice, why + "; no other RDMA NIC is usable (all paused, MC_RDMA_RAIL_PAUSE_SECONDS)");
+            r.listener.sliceFailed(slice, false, why + "; no other RDMA NIC is usable (all paused, MC_RDMA_RAIL_PAUSE_SECONDS)");
             return;
         }
         retried.increment();
         int peerDev = r.peerOrder[(attempts + target) % r.peerOrder.length];
         workers[target].offer(new Retry(r, slice, attempts, tried | (1L << target), peerDev));
+    }
+
+    /** A peer left or restarted: its connections are reconnected on next use. */
+    public void peerInvalidated(String segment) {
+        for (Worker w : workers) {
+            for (Link l : w.links.values()) {
+                Conn c = l.conn;
+                if (c != null && l.peer.segment().equals(segment)) {
+                    c.broken = true;
+                }
+            }
+            w.wake();
+        }
     }
 
     /** Stops the workers: outstanding requests flush, and every slice not yet ended fails. */

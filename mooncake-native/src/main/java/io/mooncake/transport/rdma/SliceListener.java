@@ -8,5 +8,9 @@ public interface SliceListener {
 
     void sliceCompleted(int slice, int bytes);
 
-    void sliceFailed(int slice, String reason);
+    /**
+     * @param peerRejected whether the peer's NIC refused the access (key, range or rights): retrying
+     *        elsewhere cannot help
+     */
+    void sliceFailed(int slice, boolean peerRejected, String reason);
 }

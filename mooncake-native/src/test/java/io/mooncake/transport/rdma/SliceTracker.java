@@ -28,7 +28,7 @@ final class SliceTracker implements SliceListener {
     }
 
     @Override
-    public void sliceFailed(int slice, String reason) {
+    public void sliceFailed(int slice, boolean peerRejected, String reason) {
         if (ends.getAndIncrement(slice) != 0) {
             duplicates.incrementAndGet();
         }
