@@ -160,12 +160,14 @@ public final class RdmaTransport implements Transport {
             Region r = context.memory().find(b.addr(), b.length());
             Keys k = r == null ? null : regions.get(r);
             if (k == null) {
-                buffers.add(b);
+                // an rdma-shaped descriptor needs one key per device on every buffer (readers reject
+                // the whole descriptor otherwise): memory the NICs did not register is not published
+                log.debug("Buffer 0x{} is not registered with the RDMA NICs; left out of the descriptor",
+                        Long.toHexString(b.addr()));
                 continue;
             }
-            buffers.add(new BufferDescriptor(location(r.location()), b.addr(), b.length(),
-                    r.remoteAccessible() ? toList(k.rkeys) : List.of(), toList(k.lkeys), b.shmName(), b.offset(),
-                    b.extra()));
+            buffers.add(new BufferDescriptor(location(r.location()), b.addr(), b.length(), toList(k.rkeys),
+                    toList(k.lkeys), b.shmName(), b.offset(), b.extra()));
         }
         return RdmaDescriptors.describe(base.withBuffers(buffers), base.protocol(), devices, topology);
     }
@@ -197,7 +199,10 @@ public final class RdmaTransport implements Transport {
         if (all.isEmpty() || regions.containsKey(region)) {
             return;
         }
-        int access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ
+        // local-only memory gets no remote rights at all: the HCA itself refuses a peer's access,
+        // whatever rkey it guesses
+        int access = IBV_ACCESS_LOCAL_WRITE
+                | (region.remoteAccessible() ? IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ : 0)
                 | (settings.relaxedOrdering() ? IBV_ACCESS_RELAXED_ORDERING : 0);
         List<RdmaVerbs.MemoryRegion> mrs = new ArrayList<>(all.size());
         long[] lkeys = new long[all.size()];

@@ -158,6 +158,30 @@ class RdmaDataPathTest {
     }
 
     @Test
+    void memoryRegisteredWithoutRemoteRightsCannotBeTouchedByAPeer() {
+        twoNodes(RdmaSettings.DEFAULTS, RdmaSettings.DEFAULTS);
+        long local = NativeMemory.allocate(4096);
+        try {
+            // what RdmaTransport does for a region that is not remote-accessible: LOCAL_WRITE only
+            io.mooncake.jna.verbs.RdmaVerbs.MemoryRegion mr = b.nics.get(0).pd().register(local, 4096,
+                    io.mooncake.jna.verbs.VerbsAbi.IBV_ACCESS_LOCAL_WRITE);
+            SliceTracker t = new SliceTracker(1);
+            io.mooncake.engine.metadata.BufferDescriptor guessed = RdmaDescriptors.buffer("cpu:0", local, 4096,
+                    java.util.List.of((long) mr.lkey(), (long) mr.lkey()), java.util.List.of((long) mr.rkey(),
+                            (long) mr.rkey()));
+            a.path.submit(a.path.request(t, IBV_WR_RDMA_WRITE, a.buffer, "cpu:0", a.lkeys, b.descriptor, guessed, local,
+                    Slices.uniform(4096, 4096)));
+            await().atMost(WAIT).until(t::ended);
+
+            assertThat(t.failed.get()).isEqualTo(1);
+            assertThat(t.reasons.peek()).contains("access error");
+            mr.close();
+        } finally {
+            NativeMemory.free(local);
+        }
+    }
+
+    @Test
     void aRejectedHandshakeFailsTheSlicesWithThePeersReason() {
         RdmaSettings three = new RdmaSettings(1, -1, 4096, -1, -1, 0, 256, 4, 64, 3, 4096, 2, 1L << 40, true, 30);
         twoNodes(RdmaSettings.DEFAULTS, three);
