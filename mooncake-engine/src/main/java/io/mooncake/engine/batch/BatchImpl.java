@@ -135,10 +135,18 @@ public final class BatchImpl implements Batch {
 
     private void endAll(TransferState state, String reason) {
         int n = size.get();
+        boolean[] ended = state == TransferState.TIMEOUT ? new boolean[n] : null;
         for (int i = 0; i < n; i++) {
             TransferTask t = tasks[i];
-            if (t != null && t.finish(state, reason) && state == TransferState.TIMEOUT) {
-                onTimeout.accept(t);
+            if (t != null && t.finish(state, reason) && ended != null) {
+                ended[i] = true;
+            }
+        }
+        // Only once every task has its state: what a transport does to abandon one task's slices
+        // (closing a stalled connection) must not end a batch-mate FAILED first.
+        for (int i = 0; ended != null && i < n; i++) {
+            if (ended[i]) {
+                onTimeout.accept(tasks[i]);
             }
         }
     }

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +35,11 @@ import org.slf4j.LoggerFactory;
  * (no wake-up of the loop on the latency path); otherwise it leaves them to the loop.
  *
  * <p>Any connection error fails every slice queued on the connection; the peer opens a new
- * connection for later slices.
+ * connection for later slices. A slice whose request has already ended (TIMEOUT, CANCELED) when
+ * its turn to be sent comes is not sent at all: it is marked abandoned, ended at once, and passed
+ * over when replies are matched. A caller giving up on a request therefore costs other requests
+ * on the connection nothing; only a connection that has heard nothing from its peer for a whole
+ * transfer timeout while requests wait for replies is closed ({@link #watchForStall}).
  */
 final class ClientConnection implements IoLoop.Handler {
 
@@ -49,6 +54,8 @@ final class ClientConnection implements IoLoop.Handler {
         final long[] remote;
         final int[] length;
         final boolean[] write;
+        /** Not sent because its request had ended: no reply will come for it. */
+        final boolean[] abandoned;
         final int mask;
 
         Ring(int capacity) {
@@ -57,6 +64,7 @@ final class ClientConnection implements IoLoop.Handler {
             remote = new long[capacity];
             length = new int[capacity];
             write = new boolean[capacity];
+            abandoned = new boolean[capacity];
             mask = capacity - 1;
         }
     }
@@ -67,6 +75,9 @@ final class ClientConnection implements IoLoop.Handler {
     private final InetSocketAddress address;
     private final int socketBufferSize;
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final AtomicBoolean stallCheckScheduled = new AtomicBoolean();
+    /** When the connection last heard from its peer, or last began waiting for a reply with none due. */
+    private volatile long quietSince = System.nanoTime();
 
     private final Object lock = new Object();
     private volatile Ring ring = new Ring(INITIAL_RING);
@@ -178,6 +189,7 @@ final class ClientConnection implements IoLoop.Handler {
             r.remote[i] = remote;
             r.length[i] = length;
             r.write[i] = write;
+            r.abandoned[i] = false;
             tail = seq + 1;
         }
         // Small requests are written by the submitting thread when the connection is idle (no
@@ -237,6 +249,7 @@ final class ClientConnection implements IoLoop.Handler {
             r.remote[n] = old.remote[o];
             r.length[n] = old.length[o];
             r.write[n] = old.write[o];
+            r.abandoned[n] = old.abandoned[o];
         }
         ring = r;
         return r;
@@ -281,6 +294,7 @@ final class ClientConnection implements IoLoop.Handler {
 
     private void connected() throws IOException {
         key.interestOps(SelectionKey.OP_READ);
+        quietSince = System.nanoTime();
         connected = true;
         log.debug("Data connection to {} established (protocol v{})", peer.describe(), v2 ? 2 : 1);
         drainOnLoop();
@@ -323,6 +337,19 @@ final class ClientConnection implements IoLoop.Handler {
                 break;
             }
             int i = (int) sent & r.mask;
+            TransferTask task = r.task[i];
+            if (task.isDone()) {
+                // Its request ended (timed out, canceled) before this slice left: do not send it. The
+                // loop passes over it when matching replies; its memory hold ends now.
+                r.task[i] = null;
+                r.abandoned[i] = true;
+                sent++;
+                task.sliceFailed(FailureKind.CANCELED, "not sent: the request had already ended");
+                continue;
+            }
+            if (sent == acked) {
+                quietSince = System.nanoTime(); // nothing was awaited: silence counts from now
+            }
             int len = r.length[i];
             boolean write = r.write[i];
             boolean small = write && len <= TcpWire.COPY_THRESHOLD;
@@ -399,6 +426,7 @@ final class ClientConnection implements IoLoop.Handler {
     }
 
     private void receive() throws IOException {
+        boolean heard = false;
         for (int round = 0; round < 64; round++) {
             int n;
             if (receivingDirect) {
@@ -432,6 +460,9 @@ final class ClientConnection implements IoLoop.Handler {
                     }
                 }
             }
+            if (n > 0) {
+                heard = true;
+            }
             if (n < 0) {
                 fail(ackedLocal < tail ? "peer " + peer.describe() + " closed the connection with "
                         + (tail - ackedLocal) + " request(s) outstanding" : null);
@@ -443,6 +474,9 @@ final class ClientConnection implements IoLoop.Handler {
             if (n == 0) {
                 break;
             }
+        }
+        if (heard) {
+            quietSince = System.nanoTime();
         }
         acked = ackedLocal;
         if (!writeBlocked && sent < tail) {
@@ -456,13 +490,17 @@ final class ClientConnection implements IoLoop.Handler {
         }
         Ring r = ring;
         int i = (int) ackedLocal & r.mask;
-        return !r.write[i] && r.length[i] >= TcpWire.COPY_THRESHOLD;
+        return !r.abandoned[i] && !r.write[i] && r.length[i] >= TcpWire.COPY_THRESHOLD;
     }
 
     private void parse() {
         Ring r = ring;
         while (ackedLocal < sent) { // replies never precede their request
             int i = (int) ackedLocal & r.mask;
+            if (r.abandoned[i]) {
+                ackedLocal++; // never sent: no reply to match
+                continue;
+            }
             boolean write = r.write[i];
             int len = r.length[i];
             if (v2 && !statusSeen) {
@@ -547,13 +585,19 @@ final class ClientConnection implements IoLoop.Handler {
         // that memory may be freed.
         sendLock.lock();
         sendLock.unlock();
-        if (end > ackedLocal) {
-            log.warn("Data connection to {} failed with {} slice(s) outstanding: {}", peer.describe(),
-                    end - ackedLocal, reason);
+        Ring r = ring;
+        int outstanding = 0;
+        for (long s = ackedLocal; s < end; s++) {
+            if (r.task[(int) s & r.mask] != null) {
+                outstanding++; // abandoned slices (never sent, already ended) do not count
+            }
+        }
+        if (outstanding > 0) {
+            log.warn("Data connection to {} failed with {} slice(s) outstanding: {}", peer.describe(), outstanding,
+                    reason);
         } else {
             log.debug("Data connection to {} closed: {}", peer.describe(), reason);
         }
-        Ring r = ring;
         for (long s = ackedLocal; s < end; s++) {
             int i = (int) s & r.mask;
             TransferTask task = r.task[i];
@@ -577,6 +621,50 @@ final class ClientConnection implements IoLoop.Handler {
             }
         }
         peer.connectionFailed(this);
+    }
+
+    /**
+     * Called when a request with slices on this connection ended without them (its deadline, or
+     * its caller stopped waiting). Slices not sent yet are skipped by {@link #send()}; slices on the
+     * wire are left to their replies, unless the peer has sent nothing for {@code limitNanos} while
+     * replies were due: then it is not answering, and the connection is closed so that every slice
+     * on it ends and releases its memory. Otherwise the check runs again when that much silence
+     * could have passed. Any thread.
+     */
+    void watchForStall(long limitNanos) {
+        loop.execute(() -> checkStall(limitNanos));
+    }
+
+    private void checkStall(long limitNanos) {
+        if (closed || !connected) {
+            return; // a connect in progress has its own timeout
+        }
+        Ring r = ring;
+        while (ackedLocal < sent && r.abandoned[(int) ackedLocal & r.mask]) {
+            ackedLocal++;
+        }
+        acked = ackedLocal;
+        if (ackedLocal >= sent) {
+            return; // no reply is due
+        }
+        long quiet = System.nanoTime() - quietSince;
+        if (quiet >= limitNanos) {
+            int waiting = 0;
+            for (long s = ackedLocal; s < sent; s++) {
+                if (!r.abandoned[(int) s & r.mask]) {
+                    waiting++;
+                }
+            }
+            fail("peer " + peer.describe() + " sent nothing for " + quiet / 1_000_000 + " ms while " + waiting
+                    + " request(s) waited for replies; closing the connection");
+            return;
+        }
+        if (stallCheckScheduled.compareAndSet(false, true)) {
+            peer.deadlines().schedule(() -> {
+                stallCheckScheduled.set(false);
+                watchForStall(limitNanos);
+            }, Duration.ofNanos(limitNanos - quiet));
+        }
     }
 
     @Override

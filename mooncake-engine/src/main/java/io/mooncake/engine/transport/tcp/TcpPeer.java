@@ -1,5 +1,6 @@
 package io.mooncake.engine.transport.tcp;
 
+import io.mooncake.engine.batch.Deadlines;
 import io.mooncake.engine.batch.TransferTask;
 import java.net.InetSocketAddress;
 
@@ -71,6 +72,19 @@ final class TcpPeer {
             transport.deadlines().schedule(opened::connectTimedOut, transport.connectTimeout());
         }
         return c;
+    }
+
+    Deadlines deadlines() {
+        return transport.deadlines();
+    }
+
+    /** A request on this peer ended before its slices did: see {@link ClientConnection#watchForStall}. */
+    synchronized void watchForStall(long limitNanos) {
+        for (ClientConnection c : connections) {
+            if (c != null && !c.isClosed()) {
+                c.watchForStall(limitNanos);
+            }
+        }
     }
 
     void connectionFailed(ClientConnection c) {

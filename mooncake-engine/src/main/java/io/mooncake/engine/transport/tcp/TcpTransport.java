@@ -181,9 +181,11 @@ public final class TcpTransport implements Transport {
         TcpPeer[] arr = peers;
         TcpPeer p = id < arr.length ? arr[id] : null;
         if (p != null) {
-            // A peer that let a request pass its deadline is not answering: drop its connections,
-            // which ends every slice queued on them; new requests reconnect.
-            p.close("request timed out after " + config.transferTimeout().toMillis() + " ms");
+            // The request ended TIMEOUT (its deadline, or its caller stopped waiting): its slices not
+            // sent yet are skipped, those on the wire are left to their replies. That is no evidence
+            // the peer is dead, so other requests keep their connections; only a connection that has
+            // heard nothing for a whole transfer timeout while replies were due is closed.
+            p.watchForStall(config.transferTimeout().toNanos());
         }
     }
 
