@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,11 +34,7 @@ import org.slf4j.LoggerFactory;
  * (no wake-up of the loop on the latency path); otherwise it leaves them to the loop.
  *
  * <p>Any connection error fails every slice queued on the connection; the peer opens a new
- * connection for later slices. A slice whose request has already ended (TIMEOUT, CANCELED) when
- * its turn to be sent comes is not sent at all: it is marked abandoned, ended at once, and passed
- * over when replies are matched. A caller giving up on a request therefore costs other requests
- * on the connection nothing; only a connection that has heard nothing from its peer for a whole
- * transfer timeout while requests wait for replies is closed ({@link #watchForStall}).
+ * connection for later slices.
  */
 final class ClientConnection implements IoLoop.Handler {
 
@@ -54,8 +49,8 @@ final class ClientConnection implements IoLoop.Handler {
         final long[] remote;
         final int[] length;
         final boolean[] write;
-        /** Not sent because its request had ended: no reply will come for it. */
-        final boolean[] abandoned;
+        /** Slices of tasks that had ended before their turn to be sent: never sent, no reply expected. */
+        final boolean[] skipped;
         final int mask;
 
         Ring(int capacity) {
@@ -64,7 +59,7 @@ final class ClientConnection implements IoLoop.Handler {
             remote = new long[capacity];
             length = new int[capacity];
             write = new boolean[capacity];
-            abandoned = new boolean[capacity];
+            skipped = new boolean[capacity];
             mask = capacity - 1;
         }
     }
@@ -72,12 +67,8 @@ final class ClientConnection implements IoLoop.Handler {
     private final TcpPeer peer;
     private final IoLoop loop;
     private final boolean v2;
-    private final InetSocketAddress address;
     private final int socketBufferSize;
     private final AtomicBoolean scheduled = new AtomicBoolean();
-    private final AtomicBoolean stallCheckScheduled = new AtomicBoolean();
-    /** When the connection last heard from its peer, or last began waiting for a reply with none due. */
-    private volatile long quietSince = System.nanoTime();
 
     private final Object lock = new Object();
     private volatile Ring ring = new Ring(INITIAL_RING);
@@ -118,10 +109,9 @@ final class ClientConnection implements IoLoop.Handler {
      */
     private final java.util.concurrent.locks.ReentrantLock sendLock = new java.util.concurrent.locks.ReentrantLock();
 
-    ClientConnection(TcpPeer peer, IoLoop loop, InetSocketAddress address, boolean v2, int socketBufferSize) {
+    ClientConnection(TcpPeer peer, IoLoop loop, boolean v2, int socketBufferSize) {
         this.peer = peer;
         this.loop = loop;
-        this.address = address;
         this.v2 = v2;
         this.socketBufferSize = socketBufferSize;
     }
@@ -135,8 +125,21 @@ final class ClientConnection implements IoLoop.Handler {
         return tail - acked;
     }
 
-    /** Starts the non-blocking connect on the loop; {@link #connectTimedOut()} bounds it. */
+    /**
+     * Resolves the peer (off this thread when DNS is needed) and starts the non-blocking connect on
+     * the loop; {@link #connectTimedOut()} bounds both.
+     */
     void open() {
+        peer.resolve((address, failure) -> {
+            if (failure != null) {
+                loop.execute(() -> fail(failure));
+            } else {
+                connect(address);
+            }
+        });
+    }
+
+    private void connect(InetSocketAddress address) {
         loop.execute(() -> {
             if (closed) {
                 return;
@@ -189,7 +192,7 @@ final class ClientConnection implements IoLoop.Handler {
             r.remote[i] = remote;
             r.length[i] = length;
             r.write[i] = write;
-            r.abandoned[i] = false;
+            r.skipped[i] = false;
             tail = seq + 1;
         }
         // Small requests are written by the submitting thread when the connection is idle (no
@@ -249,7 +252,7 @@ final class ClientConnection implements IoLoop.Handler {
             r.remote[n] = old.remote[o];
             r.length[n] = old.length[o];
             r.write[n] = old.write[o];
-            r.abandoned[n] = old.abandoned[o];
+            r.skipped[n] = old.skipped[o];
         }
         ring = r;
         return r;
@@ -294,7 +297,6 @@ final class ClientConnection implements IoLoop.Handler {
 
     private void connected() throws IOException {
         key.interestOps(SelectionKey.OP_READ);
-        quietSince = System.nanoTime();
         connected = true;
         log.debug("Data connection to {} established (protocol v{})", peer.describe(), v2 ? 2 : 1);
         drainOnLoop();
@@ -337,18 +339,14 @@ final class ClientConnection implements IoLoop.Handler {
                 break;
             }
             int i = (int) sent & r.mask;
-            TransferTask task = r.task[i];
-            if (task.isDone()) {
-                // Its request ended (timed out, canceled) before this slice left: do not send it. The
-                // loop passes over it when matching replies; its memory hold ends now.
+            TransferTask queued = r.task[i];
+            if (queued.isDone()) {
+                // Ended (canceled, timed out) before its turn: never sent, so no reply to wait for.
+                r.skipped[i] = true;
                 r.task[i] = null;
-                r.abandoned[i] = true;
                 sent++;
-                task.sliceFailed(FailureKind.CANCELED, "not sent: the request had already ended");
+                queued.sliceFailed(FailureKind.CANCELED, "ended before it was sent");
                 continue;
-            }
-            if (sent == acked) {
-                quietSince = System.nanoTime(); // nothing was awaited: silence counts from now
             }
             int len = r.length[i];
             boolean write = r.write[i];
@@ -426,7 +424,6 @@ final class ClientConnection implements IoLoop.Handler {
     }
 
     private void receive() throws IOException {
-        boolean heard = false;
         for (int round = 0; round < 64; round++) {
             int n;
             if (receivingDirect) {
@@ -460,9 +457,6 @@ final class ClientConnection implements IoLoop.Handler {
                     }
                 }
             }
-            if (n > 0) {
-                heard = true;
-            }
             if (n < 0) {
                 fail(ackedLocal < tail ? "peer " + peer.describe() + " closed the connection with "
                         + (tail - ackedLocal) + " request(s) outstanding" : null);
@@ -474,9 +468,6 @@ final class ClientConnection implements IoLoop.Handler {
             if (n == 0) {
                 break;
             }
-        }
-        if (heard) {
-            quietSince = System.nanoTime();
         }
         acked = ackedLocal;
         if (!writeBlocked && sent < tail) {
@@ -490,15 +481,15 @@ final class ClientConnection implements IoLoop.Handler {
         }
         Ring r = ring;
         int i = (int) ackedLocal & r.mask;
-        return !r.abandoned[i] && !r.write[i] && r.length[i] >= TcpWire.COPY_THRESHOLD;
+        return !r.skipped[i] && !r.write[i] && r.length[i] >= TcpWire.COPY_THRESHOLD;
     }
 
     private void parse() {
         Ring r = ring;
         while (ackedLocal < sent) { // replies never precede their request
             int i = (int) ackedLocal & r.mask;
-            if (r.abandoned[i]) {
-                ackedLocal++; // never sent: no reply to match
+            if (r.skipped[i]) {
+                ackedLocal++;
                 continue;
             }
             boolean write = r.write[i];
@@ -585,19 +576,13 @@ final class ClientConnection implements IoLoop.Handler {
         // that memory may be freed.
         sendLock.lock();
         sendLock.unlock();
-        Ring r = ring;
-        int outstanding = 0;
-        for (long s = ackedLocal; s < end; s++) {
-            if (r.task[(int) s & r.mask] != null) {
-                outstanding++; // abandoned slices (never sent, already ended) do not count
-            }
-        }
-        if (outstanding > 0) {
-            log.warn("Data connection to {} failed with {} slice(s) outstanding: {}", peer.describe(), outstanding,
-                    reason);
+        if (end > ackedLocal) {
+            log.warn("Data connection to {} failed with {} slice(s) outstanding: {}", peer.describe(),
+                    end - ackedLocal, reason);
         } else {
             log.debug("Data connection to {} closed: {}", peer.describe(), reason);
         }
+        Ring r = ring;
         for (long s = ackedLocal; s < end; s++) {
             int i = (int) s & r.mask;
             TransferTask task = r.task[i];
@@ -623,53 +608,23 @@ final class ClientConnection implements IoLoop.Handler {
         peer.connectionFailed(this);
     }
 
-    /**
-     * Called when a request with slices on this connection ended without them (its deadline, or
-     * its caller stopped waiting). Slices not sent yet are skipped by {@link #send()}; slices on the
-     * wire are left to their replies, unless the peer has sent nothing for {@code limitNanos} while
-     * replies were due: then it is not answering, and the connection is closed so that every slice
-     * on it ends and releases its memory. Otherwise the check runs again when that much silence
-     * could have passed. Any thread.
-     */
-    void watchForStall(long limitNanos) {
-        loop.execute(() -> checkStall(limitNanos));
-    }
-
-    private void checkStall(long limitNanos) {
-        if (closed || !connected) {
-            return; // a connect in progress has its own timeout
-        }
-        Ring r = ring;
-        while (ackedLocal < sent && r.abandoned[(int) ackedLocal & r.mask]) {
-            ackedLocal++;
-        }
-        acked = ackedLocal;
-        if (ackedLocal >= sent) {
-            return; // no reply is due
-        }
-        long quiet = System.nanoTime() - quietSince;
-        if (quiet >= limitNanos) {
-            int waiting = 0;
-            for (long s = ackedLocal; s < sent; s++) {
-                if (!r.abandoned[(int) s & r.mask]) {
-                    waiting++;
-                }
-            }
-            fail("peer " + peer.describe() + " sent nothing for " + quiet / 1_000_000 + " ms while " + waiting
-                    + " request(s) waited for replies; closing the connection");
-            return;
-        }
-        if (stallCheckScheduled.compareAndSet(false, true)) {
-            peer.deadlines().schedule(() -> {
-                stallCheckScheduled.set(false);
-                watchForStall(limitNanos);
-            }, Duration.ofNanos(limitNanos - quiet));
-        }
-    }
-
     @Override
     public void closeFromLoop(String reason) {
         failAll(reason);
+    }
+
+    /** Closes (on the loop) if a slice of {@code task} was sent and is not answered yet. */
+    void closeIfAwaiting(TransferTask task, String reason) {
+        loop.execute(() -> {
+            Ring r = ring;
+            long end = sent;
+            for (long s = ackedLocal; s < end; s++) {
+                if (r.task[(int) s & r.mask] == task) {
+                    failAll(reason);
+                    return;
+                }
+            }
+        });
     }
 
     /** Closes from any thread; queued slices end FAILED. */

@@ -53,14 +53,17 @@ public final class ChildJvmPeer implements Peer {
         this.length = Long.parseLong(ready[2]);
     }
 
-    /** Starts a peer running {@code protocol} with the loopback test configuration. */
+    /**
+     * Starts a peer running {@code protocol} with the loopback test configuration
+     * ({@link io.mooncake.engine.testsupport.Engines#allTransports()}).
+     */
     public static ChildJvmPeer start(long bufferBytes, String protocol) {
         return start(bufferBytes, protocol, null);
     }
 
     /**
      * Starts a peer running {@code protocol}, its configuration adjusted by {@code configurer}: a
-     * public class with a public no-argument constructor (it is instantiated in the child).
+     * class with a no-argument constructor, instantiated in the child (so a lambda will not do).
      */
     public static ChildJvmPeer start(long bufferBytes, String protocol,
             Class<? extends UnaryOperator<io.mooncake.engine.config.EngineConfig.Builder>> configurer) {

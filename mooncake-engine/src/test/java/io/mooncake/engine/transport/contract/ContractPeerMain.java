@@ -3,16 +3,19 @@ package io.mooncake.engine.transport.contract;
 import io.mooncake.engine.api.LocalBuffer;
 import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.engine.config.EngineConfig;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.testsupport.Engines;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.lang.reflect.Constructor;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.function.UnaryOperator;
 
 /**
- * The process behind a {@link ChildJvmPeer}: starts a loopback P2PHANDSHAKE engine for a protocol,
+ * The process behind a {@link ChildJvmPeer}: starts a loopback P2PHANDSHAKE engine for a protocol
+ * ({@link Engines#allTransports()}: every transport this build has runs beside it),
  * allocates one buffer, prints {@code READY <segment> <address> <length> <pid>} and then serves
  * line commands on standard input, answering each with one {@code R ...} line on standard output:
  *
@@ -22,7 +25,7 @@ import java.util.function.UnaryOperator;
  * <li>{@code QUIT} (or end of input): closes the engine and exits.</li>
  * </ul>
  *
- * <p>Arguments: buffer length, protocol, optionally the name of a public class with a no-argument
+ * <p>Arguments: buffer length, protocol, optionally the name of a class with a no-argument
  * constructor implementing {@code UnaryOperator<EngineConfig.Builder>} that adjusts the
  * configuration. Logs go to standard error.
  */
@@ -38,15 +41,17 @@ public final class ContractPeerMain {
 
     private static void serve(String[] args) throws Exception {
         long length = Long.parseLong(args[0]);
-        EngineConfig.Builder builder = Engines.loopback().protocol(args[1]);
+        EngineConfig.Builder builder = Engines.allTransports().protocol(args[1]);
         if (args.length > 2) {
+            Constructor<?> constructor = Class.forName(args[2]).getDeclaredConstructor();
+            constructor.setAccessible(true); // often nested in a package-private test class
             @SuppressWarnings("unchecked")
-            UnaryOperator<EngineConfig.Builder> configurer = (UnaryOperator<EngineConfig.Builder>) Class
-                    .forName(args[2]).getDeclaredConstructor().newInstance();
+            UnaryOperator<EngineConfig.Builder> configurer = (UnaryOperator<EngineConfig.Builder>) constructor
+                    .newInstance();
             builder = configurer.apply(builder);
         }
         PrintStream out = System.out;
-        try (TransferEngine engine = TransferEngine.create(builder.build())) {
+        try (TransferEngine engine = MooncakeEngine.start(builder.build())) {
             LocalBuffer buffer = engine.allocateBuffer(length, "cpu:0");
             ByteBuffer memory = buffer.byteBuffer();
             out.println("READY " + engine.localSegmentName() + " " + buffer.address() + " " + length + " "

@@ -1,8 +1,8 @@
 package io.mooncake.engine.transport.contract;
 
 import io.mooncake.engine.api.LocalBuffer;
-import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.engine.config.EngineConfig;
+import io.mooncake.engine.core.MooncakeEngine;
 import java.nio.ByteBuffer;
 
 /**
@@ -12,12 +12,12 @@ import java.nio.ByteBuffer;
  */
 public final class InProcessPeer implements Peer {
 
-    private final TransferEngine engine;
+    private final MooncakeEngine engine;
     private final LocalBuffer buffer;
     private final ByteBuffer memory;
     private volatile boolean closed;
 
-    private InProcessPeer(TransferEngine engine, long bufferBytes) {
+    private InProcessPeer(MooncakeEngine engine, long bufferBytes) {
         this.engine = engine;
         this.buffer = engine.allocateBuffer(bufferBytes, "cpu:0");
         this.memory = buffer.byteBuffer();
@@ -25,7 +25,7 @@ public final class InProcessPeer implements Peer {
 
     /** Starts an engine from {@code config} and allocates its published buffer. */
     public static InProcessPeer start(EngineConfig config, long bufferBytes) {
-        TransferEngine engine = TransferEngine.create(config);
+        MooncakeEngine engine = MooncakeEngine.start(config);
         try {
             return new InProcessPeer(engine, bufferBytes);
         } catch (RuntimeException e) {
@@ -35,7 +35,7 @@ public final class InProcessPeer implements Peer {
     }
 
     /** The peer's engine. */
-    public TransferEngine engine() {
+    public MooncakeEngine engine() {
         return engine;
     }
 

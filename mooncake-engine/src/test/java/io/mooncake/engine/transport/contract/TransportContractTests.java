@@ -16,6 +16,7 @@ import io.mooncake.engine.api.TransferRequest;
 import io.mooncake.engine.api.TransferState;
 import io.mooncake.engine.api.TransferStatus;
 import io.mooncake.engine.config.EngineConfig;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.stats.TransferStats;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -88,14 +89,15 @@ public abstract class TransportContractTests {
     protected abstract Peer startPeer(long bufferBytes);
 
     /**
-     * Adjusts the initiator's configuration; {@code base} is a loopback P2PHANDSHAKE engine with
-     * {@code protocol} set to {@link #protocolUnderTest()}, short connect and handshake timeouts and
-     * a 20 s transfer timeout (tests that need another deadline override it afterwards).
+     * Adjusts the initiator's configuration; {@code base} is a loopback P2PHANDSHAKE engine running
+     * every available transport, with {@code protocol} set to {@link #protocolUnderTest()}, short
+     * connect and handshake timeouts and a 20 s transfer timeout (tests that need another deadline
+     * override it afterwards). Disable the transports that would otherwise win the route.
      */
     protected abstract EngineConfig.Builder configureInitiator(EngineConfig.Builder base);
 
     /** The shared initiator. */
-    protected TransferEngine initiator;
+    protected MooncakeEngine initiator;
     /** The shared peer. */
     protected Peer peer;
     /** The initiator's shared local buffer of {@link #LOCAL_BYTES}. */
@@ -106,13 +108,13 @@ public abstract class TransportContractTests {
     private boolean hungPeerTried;
     private boolean hungPeerStopped;
     private Peer hungPeer;
-    private TransferEngine hungInitiator;
+    private MooncakeEngine hungInitiator;
     private RemoteBuffer hungRemote;
     private LocalBuffer hungLocal;
 
     @BeforeAll
     void startInitiatorAndPeer() {
-        initiator = TransferEngine.create(initiatorConfig().build());
+        initiator = MooncakeEngine.start(initiatorConfig().build());
         local = initiator.allocateBuffer(LOCAL_BYTES, "cpu:0");
         peer = startPeer(PEER_BYTES);
         SegmentHandle segment = initiator.openSegment(peer.segmentName());
@@ -307,7 +309,7 @@ public abstract class TransportContractTests {
         Duration timeout = Duration.ofSeconds(10);
         long bufferBytes = 64L * MIB;
         try (Peer doomed = startPeer(bufferBytes);
-                TransferEngine engine = TransferEngine.create(initiatorConfig().transferTimeout(timeout).build())) {
+                MooncakeEngine engine = MooncakeEngine.start(initiatorConfig().transferTimeout(timeout).build())) {
             LocalBuffer buffer = engine.allocateBuffer(bufferBytes, "cpu:0");
             RemoteBuffer target = engine.openSegment(doomed.segmentName()).buffer(0);
             List<TransferRequest> requests = new ArrayList<>();
@@ -534,7 +536,7 @@ public abstract class TransportContractTests {
         if (!hungPeerTried) {
             hungPeerTried = true;
             hungPeer = startPeer(8L * MIB);
-            hungInitiator = TransferEngine.create(initiatorConfig().transferTimeout(Duration.ofSeconds(1)).build());
+            hungInitiator = MooncakeEngine.start(initiatorConfig().transferTimeout(Duration.ofSeconds(1)).build());
             hungLocal = hungInitiator.allocateBuffer(8L * MIB, "cpu:0");
             hungRemote = hungInitiator.openSegment(hungPeer.segmentName()).buffer(0);
             // connect before it stops: a live handshake and data path, then silence
