@@ -328,18 +328,28 @@ public final class RdmaDataPath implements AutoCloseable {
                     + ")").toJson();
         }
         try {
-            SegmentDescriptor d = peers.descriptor(theirs.segment());
-            int dev = d == null ? -1 : RdmaDescriptors.deviceIndex(d, theirs.device());
-            if (dev < 0) {
-                return RdmaHandshake.reject(mine.toString(), theirs.toString(), "Peer nic not found in that server: "
-                        + theirs).toJson();
+            byte[] gid;
+            int lid;
+            if (!req.localGid().isEmpty()) {
+                // a Java peer says where it is; a reference peer leaves it to its descriptor
+                gid = Gid.parse(req.localGid(), "the Connection request of " + theirs);
+                lid = req.localLid();
+            } else {
+                SegmentDescriptor d = peers.descriptor(theirs.segment());
+                int dev = d == null ? -1 : RdmaDescriptors.deviceIndex(d, theirs.device());
+                if (dev < 0) {
+                    return RdmaHandshake.reject(mine.toString(), theirs.toString(), "Peer nic not found in that server: "
+                            + theirs + (d == null ? " (its segment is not open on " + localSegment + ")" : ""))
+                            .toJson();
+                }
+                DeviceDescriptor pd = d.devices().get(dev);
+                gid = Gid.parse(pd.gid(), "segment " + theirs.segment() + " device " + pd.name());
+                lid = pd.lid();
             }
-            DeviceDescriptor pd = d.devices().get(dev);
             Worker w = workers[nic];
             RdmaEndpoint ep = new RdmaEndpoint(w.nic, mine, theirs, settings);
             try {
-                ep.connect(Gid.parse(pd.gid(), "segment " + theirs.segment() + " device " + pd.name()), pd.lid(),
-                        req.qpNums());
+                ep.connect(gid, lid, req.qpNums());
             } catch (RuntimeException e) {
                 ep.close();
                 throw e;
@@ -365,7 +375,8 @@ public final class RdmaDataPath implements AutoCloseable {
             if (peer.equals(local)) {
                 ep.connect(w.nic.gid().gid(), w.nic.lid(), ep.qpNums()); // loopback, as the reference: no handshake
             } else {
-                RdmaHandshake request = RdmaHandshake.request(local, peer, ep.qpNums());
+                RdmaHandshake request = RdmaHandshake.request(local, peer, ep.qpNums())
+                        .withLocalAddress(w.nic.gid().text(), w.nic.lid());
                 RdmaHandshake reply = RdmaHandshake.fromJson(peers.connect(peer.segment(), request.toJson()),
                         peer.segment());
                 if (reply.rejected()) {
@@ -774,7 +785,7 @@ public final class RdmaDataPath implements AutoCloseable {
                 return;
             }
             if (status != IBV_WC_WR_FLUSH_ERR) {
-                pause(what);
+                pause(c, what);
             }
             if (r.aborted) {
                 r.listener.sliceFailed(slice, false, what + " (canceled)");
@@ -783,12 +794,34 @@ public final class RdmaDataPath implements AutoCloseable {
             reroute(r, slice, attempts + 1, tried, what);
         }
 
-        private void pause(String why) {
-            if (pauseNanos > 0 && !nic.paused(clock.getAsLong())) {
-                nic.pause(clock.getAsLong() + pauseNanos);
-                pausedCount.increment();
-                log.warn("RDMA NIC {} paused for {} s (MC_RDMA_RAIL_PAUSE_SECONDS): {}", nic.name(),
-                        settings.railPauseSeconds(), why);
+        /**
+         * A path error: when the local port is no longer ACTIVE the NIC itself is paused (every
+         * request avoids it); otherwise only this rail, the pair of this NIC and the peer NIC, is
+         * (the peer or the path to it failed, and other peers stay reachable through this NIC).
+         */
+        private void pause(Conn c, String why) {
+            long now = clock.getAsLong();
+            if (pauseNanos <= 0 || nic.paused(now)) {
+                return;
+            }
+            boolean portDown;
+            try {
+                portDown = !nic.context().queryPort(nic.port()).active();
+            } catch (RuntimeException e) {
+                portDown = true;
+            }
+            pausedCount.increment();
+            if (portDown) {
+                nic.pause(now + pauseNanos);
+                log.warn("RDMA NIC {} paused for {} s (MC_RDMA_RAIL_PAUSE_SECONDS), its port is not ACTIVE: {}",
+                        nic.name(), settings.railPauseSeconds(), why);
+                return;
+            }
+            Link l = links.get(c.ep.peer());
+            if (l != null && l.failure == null) {
+                l.connectFailed("rail paused after " + why, now + pauseNanos);
+                log.warn("RDMA rail {} -> {} paused for {} s (MC_RDMA_RAIL_PAUSE_SECONDS): {}", nic.name(),
+                        c.ep.peer(), settings.railPauseSeconds(), why);
             }
         }
 

@@ -61,6 +61,15 @@ public record RdmaHandshake(String localNicPath, String peerNicPath, List<Long> 
         return new RdmaHandshake(localNicPath, peerNicPath, List.of(), "", 0, "", reason, null, Map.of());
     }
 
+    /**
+     * The same body with the sender's GID and LID filled in. The reference sends them empty and
+     * reads the peer's from its descriptor; a Java node fills them so that a peer which has not
+     * opened its segment can still connect. Reference receivers read and ignore them.
+     */
+    public RdmaHandshake withLocalAddress(String gid, int lid) {
+        return new RdmaHandshake(localNicPath, peerNicPath, qpNums, gid, lid, payload, replyMsg, readyAck, extra);
+    }
+
     /** Whether this reply rejects the request. */
     public boolean rejected() {
         return !replyMsg.isEmpty();

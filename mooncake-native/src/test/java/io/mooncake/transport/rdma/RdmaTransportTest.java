@@ -184,7 +184,7 @@ class RdmaTransportTest {
                 new NicPath("node-b:2", "mlx5_0"), List.of(1L, 2L)).toJson();
         RdmaHandshake rejected = RdmaHandshake.fromJson(b.onConnectionRequest(unknownPeer), "node-b:2");
         assertThat(rejected.rejected()).isTrue();
-        assertThat(rejected.replyMsg()).isEqualTo("Peer nic not found in that server: node-q:5@mlx5_0");
+        assertThat(rejected.replyMsg()).startsWith("Peer nic not found in that server: node-q:5@mlx5_0");
     }
 
     @Test
