@@ -17,7 +17,13 @@ import io.mooncake.engine.memory.Region;
 import io.mooncake.engine.metadata.BufferDescriptor;
 import io.mooncake.engine.metadata.DeviceDescriptor;
 import io.mooncake.engine.metadata.RemoteTarget;
+import io.mooncake.engine.config.EngineConfig;
+import io.mooncake.engine.metadata.HostPort;
+import io.mooncake.engine.metadata.MetadataConnection;
 import io.mooncake.engine.metadata.SegmentDescriptor;
+import io.mooncake.engine.metadata.SegmentDescriptorCodec;
+import io.mooncake.engine.rpc.HandshakeClient;
+import io.mooncake.engine.rpc.HandshakeType;
 import io.mooncake.engine.stats.FailureKind;
 import io.mooncake.engine.transport.Reach;
 import io.mooncake.engine.transport.Transport;
@@ -75,6 +81,7 @@ public final class RdmaTransport implements Transport {
     private final Path root;
     private final ConcurrentHashMap<String, RemoteTarget> targets = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Region, Keys> regions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, SegmentDescriptor> fetched = new ConcurrentHashMap<>();
     private final ExecutorService connector;
     private final AtomicInteger connectorThreads = new AtomicInteger();
     private volatile List<RdmaNic> nics = List.of();
@@ -339,6 +346,7 @@ public final class RdmaTransport implements Transport {
     @Override
     public void peerInvalidated(String segmentName) {
         targets.remove(segmentName);
+        fetched.remove(segmentName);
         RdmaDataPath p = path;
         if (p != null) {
             p.peerInvalidated(segmentName);
@@ -387,10 +395,41 @@ public final class RdmaTransport implements Transport {
             return context.handshake(t, request);
         }
 
+        /**
+         * The peer's descriptor: the one the engine resolved when this node opened the peer, else
+         * (P2PHANDSHAKE, where a segment name is its handshake address) fetched with a Metadata
+         * request, as the reference does for a peer that connects first. Called on a handshake
+         * thread only for requests that do not carry the sender's GID (reference senders).
+         */
         @Override
         public SegmentDescriptor descriptor(String peerSegment) {
             RemoteTarget t = targets.get(peerSegment);
-            return t == null ? null : t.descriptor();
+            if (t != null) {
+                return t.descriptor();
+            }
+            SegmentDescriptor cached = fetched.get(peerSegment);
+            if (cached != null) {
+                return cached;
+            }
+            EngineConfig config = context.config();
+            if (!MetadataConnection.parse(config.metadataServer()).isP2p()) {
+                return null; // a key-value directory: the engine has not opened the peer; the reply says so
+            }
+            HostPort hp = HostPort.parse(peerSegment);
+            if (hp.port() <= 0) {
+                return null;
+            }
+            JsonNode body;
+            try {
+                body = SegmentDescriptorCodec.toTree(context.localDescriptor());
+            } catch (UnsupportedOperationException e) {
+                body = tools.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            }
+            JsonNode reply = new HandshakeClient(config.connectTimeout(), config.handshakeTimeout(),
+                    config.handshakeMaxLength()).call(hp.host(), hp.port(), HandshakeType.METADATA, body);
+            SegmentDescriptor d = SegmentDescriptorCodec.fromTree(reply);
+            fetched.put(peerSegment, d);
+            return d;
         }
     }
 
