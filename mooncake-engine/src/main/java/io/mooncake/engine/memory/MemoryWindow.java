@@ -18,10 +18,12 @@ import java.nio.ByteOrder;
  * range.</li>
  * <li>JDK 22+ ({@code java.lang.foreign}): a buffer's address cannot be changed without
  * {@code Unsafe}, so the window keeps up to {@value #VIEWS} large views and sets position and limit
- * inside the one that holds the range. A view spans {@code 2^31 - 1} bytes from the 1 GiB boundary
- * at or below the first address that needed it, so every range of up to 1 GiB starting in the same
- * gigabyte hits the same view (the tcp transport's windows are at most 1 GiB): a window allocates
- * only when it first reaches a gigabyte of the address space, or a range over 1 GiB, or more
+ * inside the one that holds the range. A view spans {@link NativeMemory#MAX_VIEW} bytes (just under
+ * 2 GiB, the most a segment can wrap as a buffer) from the 1 GiB boundary at or below the first
+ * address that needed it, so every range of up to 1 GiB starting in the same gigabyte hits the same
+ * view (the tcp transport's windows are at most 1 GiB; one that starts in the last 8 bytes of a
+ * gigabyte gets a view of its own): a window allocates only when it first reaches a gigabyte of the
+ * address space, or a range that no view holds, or more
  * distinct gigabytes than it caches (then it replaces views round-robin). The window does not know
  * the registered regions, so a view may extend past them: a view is only an address and a
  * capacity, and nothing reads or writes outside {@code [position, limit)}, which is exactly the
@@ -55,7 +57,10 @@ public final class MemoryWindow {
         views = cached ? new ByteBuffer[VIEWS] : null;
     }
 
-    /** Points the window at {@code [address, address + length)}: remaining {@code length} bytes from the position. */
+    /**
+     * Points the window at {@code [address, address + length)}: {@code length} bytes remain from the
+     * position. {@code length} is at most {@link NativeMemory#MAX_VIEW}.
+     */
     public ByteBuffer point(long address, int length) {
         if (!NativeMemory.FOREIGN) {
             UnsafeAccess.point(home, address, length);
@@ -81,9 +86,9 @@ public final class MemoryWindow {
             }
         }
         long start = address & SPAN_MASK;
-        long capacity = Integer.MAX_VALUE;
+        long capacity = NativeMemory.MAX_VIEW;
         if (address + length > start + capacity) {
-            start = address; // over 1 GiB: a view of exactly this range
+            start = address; // about 1 GiB or more: a view of exactly this range
             capacity = length;
         }
         int i = count < VIEWS ? count++ : victim++ % VIEWS;

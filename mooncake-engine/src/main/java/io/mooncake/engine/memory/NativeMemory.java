@@ -133,12 +133,20 @@ public final class NativeMemory {
     }
 
     /**
+     * The largest {@link #view}: {@code Integer.MAX_VALUE - 8} bytes, what {@code java.lang.foreign}
+     * wraps as a buffer (the same on both backends, so behaviour does not depend on the JDK).
+     */
+    public static final int MAX_VIEW = Integer.MAX_VALUE - 8;
+
+    /**
      * A new direct buffer over {@code [address, address + length)} (position 0, limit and capacity
      * {@code length}, big-endian as every new buffer); the caller keeps the memory alive.
+     *
+     * @throws IllegalArgumentException when {@code length} is negative or above {@link #MAX_VIEW}
      */
     public static ByteBuffer view(long address, int length) {
-        if (length < 0) {
-            throw new IllegalArgumentException("negative length " + length);
+        if (length < 0 || length > MAX_VIEW) {
+            throw new IllegalArgumentException("cannot view " + length + " bytes: a buffer holds 0 to " + MAX_VIEW);
         }
         return FOREIGN ? ForeignAccess.view(address, length) : UnsafeAccess.view(address, length);
     }

@@ -208,8 +208,8 @@ class SharedMappingTest {
      */
     @Test
     void failingPreallocationIsReportedByCreateAndLeavesNoFile() throws Exception {
-        Jvm.Result r = Jvm.run(Jvm.currentJava(), List.of(), "ulimit -f 1024 &&", SharedMappingPeer.class,
-                "create-once", tmp.toString(), Long.toString(4 * LENGTH));
+        Jvm.Result r = Jvm.run(Jvm.currentJava(), List.of("--enable-native-access=ALL-UNNAMED"), "ulimit -f 1024 &&",
+                SharedMappingPeer.class, "create-once", tmp.toString(), Long.toString(4 * LENGTH));
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(r.stdout()).as(r.toString())
                 .startsWith("FAILED MEMORY cannot create a shared-memory mapping of 4194304 bytes (4.0 MiB) in " + tmp)
