@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,10 +25,10 @@ class Jdk25MemoryAccessTest {
     static final String RESTRICTED_WARNING = "A restricted method in java.lang.foreign";
     static final String ALLOW_NATIVE = "--enable-native-access=ALL-UNNAMED";
 
-    static Path java;
+    Path java;
 
-    @BeforeAll
-    static void findJdk25() {
+    @BeforeEach
+    void findJdk25() {
         Path home = Path.of(System.getProperty("mooncake.test.jdk25", "/usr/lib/jvm/temurin-25-jdk-amd64"));
         java = home.resolve("bin").resolve("java");
         if (!Files.isExecutable(java)) {
