@@ -55,12 +55,12 @@ public final class NativeMemory {
                 log.warn("-D{}=foreign needs JDK 22 or later (this is JDK {}); using sun.misc.Unsafe",
                         ACCESS_PROPERTY, feature);
             }
-            log.debug("Native memory access through sun.misc.Unsafe (JDK {})", feature);
+            log.info("Native memory access through sun.misc.Unsafe (JDK {})", feature);
             return false;
         }
         try {
             ForeignAccess.init();
-            log.debug("Native memory access through java.lang.foreign (JDK {})", feature);
+            log.info("Native memory access through java.lang.foreign (JDK {})", feature);
             return true;
         } catch (LinkageError e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
