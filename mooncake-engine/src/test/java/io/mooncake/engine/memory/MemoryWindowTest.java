@@ -1,7 +1,9 @@
 package io.mooncake.engine.memory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
@@ -68,6 +70,35 @@ class MemoryWindowTest {
         ByteBuffer full = w.point(origin + 3 * GIB, (int) GIB);
         assertThat(at(full)).isEqualTo(origin + 3 * GIB);
         assertThat(full.remaining()).isEqualTo((int) GIB);
+    }
+
+    @Test
+    void pointingAtSlicesAllocatesNothing() {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        assumeTrue(mx instanceof com.sun.management.ThreadMXBean t && t.isThreadAllocatedMemorySupported(),
+                "this JVM cannot count a thread's allocations: allocation-freedom not checked");
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) mx;
+        int n = 8 << 20;
+        long base = NativeMemory.allocate(n);
+        try {
+            MemoryWindow w = new MemoryWindow();
+            long sum = 0;
+            for (int round = 0; round < 2; round++) { // the first round makes the views
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 100_000; i++) {
+                    int off = (int) ((i * 65_537L) % (n - 4096));
+                    sum += w.point(base + off, 4096).remaining();
+                }
+                long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+                if (round == 1) {
+                    // allocating per slice would take at least 100,000 x 48 bytes
+                    assertThat(allocated).as("bytes allocated while pointing at 100,000 slices").isLessThan(4096);
+                }
+            }
+            assertThat(sum).isEqualTo(2L * 100_000 * 4096);
+        } finally {
+            NativeMemory.free(base);
+        }
     }
 
     @Test
