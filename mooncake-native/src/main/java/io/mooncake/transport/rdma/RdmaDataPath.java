@@ -335,12 +335,19 @@ public final class RdmaDataPath implements AutoCloseable {
                 gid = Gid.parse(req.localGid(), "the Connection request of " + theirs);
                 lid = req.localLid();
             } else {
-                SegmentDescriptor d = peers.descriptor(theirs.segment());
+                SegmentDescriptor d;
+                String unknown;
+                try {
+                    d = peers.descriptor(theirs.segment());
+                    unknown = d == null ? "its segment is not open on " + localSegment : null;
+                } catch (RuntimeException e) {
+                    d = null;
+                    unknown = "cannot fetch its descriptor: " + e.getMessage();
+                }
                 int dev = d == null ? -1 : RdmaDescriptors.deviceIndex(d, theirs.device());
                 if (dev < 0) {
                     return RdmaHandshake.reject(mine.toString(), theirs.toString(), "Peer nic not found in that server: "
-                            + theirs + (d == null ? " (its segment is not open on " + localSegment + ")" : ""))
-                            .toJson();
+                            + theirs + (unknown == null ? "" : " (" + unknown + ")")).toJson();
                 }
                 DeviceDescriptor pd = d.devices().get(dev);
                 gid = Gid.parse(pd.gid(), "segment " + theirs.segment() + " device " + pd.name());
