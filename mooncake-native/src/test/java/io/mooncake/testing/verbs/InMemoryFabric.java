@@ -64,6 +64,12 @@ public final class InMemoryFabric implements AutoCloseable {
     private final AtomicInteger nextQpNum = new AtomicInteger(0x100);
     private final AtomicLong cqOverflows = new AtomicLong();
     private final AtomicLong completed = new AtomicLong();
+    /**
+     * Held (shared) by the wire while it checks keys and copies; taken (exclusive) by
+     * {@code ibv_dereg_mr}: as on hardware, once deregistration returns no access to the memory is
+     * in progress or can start, so its owner may free it.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock dma = new java.util.concurrent.locks.ReentrantReadWriteLock();
     private final Thread wire;
     private volatile boolean closed;
 
@@ -368,8 +374,13 @@ public final class InMemoryFabric implements AutoCloseable {
 
         @Override
         public void close() {
-            closed = true;
-            pd.device.mrs.remove(this);
+            dma.writeLock().lock();
+            try {
+                closed = true;
+                pd.device.mrs.remove(this);
+            } finally {
+                dma.writeLock().unlock();
+            }
         }
     }
 
@@ -594,7 +605,13 @@ public final class InMemoryFabric implements AutoCloseable {
                     if (device.blackhole || (dst != null && dst.blackhole)) {
                         break; // swallowed: stays outstanding until the QP leaves RTS
                     }
-                    int st = execute(i, dst);
+                    int st;
+                    dma.readLock().lock();
+                    try {
+                        st = execute(i, dst);
+                    } finally {
+                        dma.readLock().unlock();
+                    }
                     cq.push(wrId[i], st, wcOp, st == IBV_WC_SUCCESS ? length[i] : 0, qpNum);
                     if (st != IBV_WC_SUCCESS) {
                         state = IBV_QPS_ERR;
@@ -618,7 +635,7 @@ public final class InMemoryFabric implements AutoCloseable {
             }
             Mr local = null;
             for (Mr m : device.mrs) {
-                if (m.lkey == lkey[i] && m.pd == pd && m.covers(localAddr[i], length[i])) {
+                if (m.lkey == lkey[i] && m.pd == pd && !m.closed && m.covers(localAddr[i], length[i])) {
                     local = m;
                     break;
                 }
