@@ -212,7 +212,13 @@ public final class RdmaDataPath implements AutoCloseable {
         if (lkeys.length != nics.size()) {
             throw new IllegalArgumentException(lkeys.length + " lkeys for " + nics.size() + " NICs");
         }
-        RdmaDescriptors.validatePeer(peer);
+        // the full check (GIDs parse, key counts) ran when the route was chosen (RdmaTransport.reach);
+        // here only what indexing the keys needs
+        if (peer.devices().isEmpty() || remoteBuffer.rkey().size() != peer.devices().size()) {
+            throw new MooncakeException(ErrorCode.METADATA, "segment " + peer.name() + " buffer at 0x"
+                    + Long.toHexString(remoteBuffer.addr()) + " has " + remoteBuffer.rkey().size() + " rkey(s) for "
+                    + peer.devices().size() + " RDMA device(s)");
+        }
         int[] peerOrder = RdmaDescriptors.peerDevices(peer, remoteBuffer.name());
         List<List<String>> tiers = peer.priorityMatrix().get(remoteBuffer.name());
         int peerPreferred = tiers == null || tiers.isEmpty() ? peerOrder.length
