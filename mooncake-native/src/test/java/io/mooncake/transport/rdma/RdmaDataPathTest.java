@@ -239,6 +239,35 @@ class RdmaDataPathTest {
                 .isLessThan(64 * 1024);
     }
 
+    @Test
+    void submittingCostsTheSameWhateverTheNumberOfSlices() {
+        twoNodes(RdmaSettings.DEFAULTS, RdmaSettings.DEFAULTS);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        SliceTracker one = new SliceTracker(1);
+        SliceTracker many = new SliceTracker(1024);
+        Slices single = Slices.uniform(4096, 4096);
+        Slices sliced = Slices.uniform(1024 * 4096, 4096);
+        for (int i = 0; i < 20; i++) { // warm-up: JIT, connections
+            SliceTracker t = new SliceTracker(1024);
+            a.path.submit(a.request(t, IBV_WR_RDMA_WRITE, 0, b, 0, sliced));
+            await().atMost(WAIT).until(t::ended);
+        }
+        RdmaDataPath.Request r1 = a.request(one, IBV_WR_RDMA_WRITE, 0, b, 0, single);
+        RdmaDataPath.Request r2 = a.request(many, IBV_WR_RDMA_WRITE, 0, b, 0, sliced);
+
+        long before = threads.getCurrentThreadAllocatedBytes();
+        a.path.submit(r1);
+        long forOne = threads.getCurrentThreadAllocatedBytes() - before;
+        before = threads.getCurrentThreadAllocatedBytes();
+        a.path.submit(r2);
+        long forMany = threads.getCurrentThreadAllocatedBytes() - before;
+        await().atMost(WAIT).until(() -> one.ended() && many.ended());
+
+        assertThat(many.failed.get() + one.failed.get()).isZero();
+        assertThat(forMany).as("submitting 1024 slices (%d bytes) vs 1 slice (%d bytes)", forMany, forOne)
+                .isLessThanOrEqualTo(forOne + 512);
+    }
+
     private static long allocated(com.sun.management.ThreadMXBean threads, long[] ids) {
         long sum = 0;
         for (long b : threads.getThreadAllocatedBytes(ids)) {
