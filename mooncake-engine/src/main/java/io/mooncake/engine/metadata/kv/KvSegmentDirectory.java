@@ -270,7 +270,12 @@ public final class KvSegmentDirectory implements SegmentDirectory {
     public void withdraw(String localSegmentName) {
         checkName(localSegmentName);
         localNames.remove(localSegmentName);
-        rpcWritten.remove(localSegmentName);
+        if (rpcWritten.remove(localSegmentName) == null) {
+            // Never registered (this node failed to start, e.g. because a live node holds the
+            // name): the keys under that name are someone else's.
+            log.debug("Segment '{}' was not registered by this node; nothing to withdraw", localSegmentName);
+            return;
+        }
         store.delete(keys.ram(localSegmentName));
         store.delete(keys.rpcMeta(localSegmentName));
         log.info("Withdrew segment '{}' from {}", localSegmentName, store.describe());
