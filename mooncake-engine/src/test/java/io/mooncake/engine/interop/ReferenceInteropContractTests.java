@@ -1,6 +1,7 @@
 package io.mooncake.engine.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.mooncake.engine.api.BatchResult;
 import io.mooncake.engine.api.LocalBuffer;
@@ -26,6 +27,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -47,6 +49,8 @@ abstract class ReferenceInteropContractTests {
 
     protected final String run = UUID.randomUUID().toString().substring(0, 8);
     protected ReferenceNode reference;
+    /** Why this class's tests are not run here, or null. */
+    private String notRun;
     protected ReferenceNode.Target referenceTarget;
     protected TransferEngine ourTarget;
     protected LocalBuffer ourTargetBuffer;
@@ -74,11 +78,21 @@ abstract class ReferenceInteropContractTests {
 
     @BeforeAll
     void startTargets() throws Exception {
+        notRun = ReferenceNode.notRunReason();
+        if (notRun != null) {
+            System.err.println(getClass().getSimpleName() + ": " + notRun);
+            return;
+        }
         reference = ReferenceNode.locate();
         referenceTarget = closeLater(reference.startTarget(metadata(), referenceName("target"), TARGET_BUFFER,
                 referenceEnv()));
         ourTarget = closeLater(TransferEngine.create(ourConfig("java-target-" + run).build()));
         ourTargetBuffer = ourTarget.allocateBuffer(TARGET_BUFFER, "cpu:0");
+    }
+
+    @BeforeEach
+    void onlyWithTheReferenceNode() {
+        assumeTrue(notRun == null, notRun);
     }
 
     @AfterAll
