@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -20,7 +22,9 @@ import org.springframework.boot.context.properties.source.IterableConfigurationP
 import org.springframework.boot.origin.Origin;
 import org.springframework.cloud.context.environment.EnvironmentChangeEvent;
 import org.springframework.context.ApplicationListener;
+import org.springframework.core.env.CompositePropertySource;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.EnumerablePropertySource;
 import org.springframework.core.env.PropertySource;
 
 /**
@@ -48,6 +52,9 @@ public class MooncakeReloadGuard implements ApplicationListener<EnvironmentChang
     private static final Set<String> SENSITIVE = Set.of("secret", "password", "token", "credentials", "key");
 
     private static final int MAX_RECENT = 50;
+
+    /** How Spring Cloud Kubernetes names the source of one ConfigMap or Secret: kind.name.namespace. */
+    private static final Pattern KUBERNETES_SOURCE = Pattern.compile("(configmap|secret)\\.(.+)\\.([^.]+)");
 
     private final ConfigurableEnvironment environment;
 
@@ -185,13 +192,34 @@ public class MooncakeReloadGuard implements ApplicationListener<EnvironmentChang
     }
 
     private static String origin(ConfigurationProperty property) {
-        Origin origin = property.getOrigin();
-        if (origin != null) {
-            return origin.toString();
-        }
         Object underlying = property.getSource().getUnderlyingSource();
-        return (underlying instanceof PropertySource<?> source) ? "property source '" + source.getName() + "'"
-                : String.valueOf(underlying);
+        if (underlying instanceof PropertySource<?> source) {
+            PropertySource<?> holder = innermost(source, property.getName());
+            Matcher m = KUBERNETES_SOURCE.matcher(holder.getName());
+            if (m.matches()) {
+                return (m.group(1).equals("secret") ? "Secret " : "ConfigMap ") + m.group(2) + " (namespace "
+                        + m.group(3) + ")";
+            }
+            Origin origin = property.getOrigin();
+            return (origin != null) ? origin.toString() : "property source '" + holder.getName() + "'";
+        }
+        return String.valueOf(underlying);
+    }
+
+    /** The property source inside composites that holds {@code name}. */
+    private static PropertySource<?> innermost(PropertySource<?> source, ConfigurationPropertyName name) {
+        if (source instanceof CompositePropertySource composite) {
+            for (PropertySource<?> nested : composite.getPropertySources()) {
+                if (nested instanceof EnumerablePropertySource<?> enumerable) {
+                    for (String key : enumerable.getPropertyNames()) {
+                        if (name.equals(ConfigurationPropertyName.adapt(key, '.'))) {
+                            return innermost(nested, name);
+                        }
+                    }
+                }
+            }
+        }
+        return source;
     }
 
     private static boolean isSensitive(ConfigurationPropertyName name) {
@@ -208,7 +236,7 @@ public class MooncakeReloadGuard implements ApplicationListener<EnvironmentChang
 
     private static String show(String value, boolean secret) {
         if (value == null) {
-            return "(unset)";
+            return "the default";
         }
         return secret ? MASK : "'" + value + "'";
     }
