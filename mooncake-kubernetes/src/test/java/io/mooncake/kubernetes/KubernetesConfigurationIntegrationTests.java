@@ -55,13 +55,8 @@ class KubernetesConfigurationIntegrationTests {
     static final MockKubernetes kubernetes = new MockKubernetes();
 
     static {
-        kubernetes.client.configMaps().resource(configMap("""
-                mooncake:
-                  cluster-id: k8s-test
-                  transfer-timeout: 45s
-                  metrics:
-                    max-peer-series: 3
-                """)).create();
+        kubernetes.client.configMaps().resource(configMap(Map.of("mooncake.cluster-id", "k8s-test",
+                "mooncake.transfer-timeout", "45s", "mooncake.metrics.max-peer-series", "3"))).create();
         kubernetes.client.secrets().resource(secret(SECRET_VALUE)).create();
         kubernetes.exportAsSystemProperties();
     }
@@ -90,7 +85,10 @@ class KubernetesConfigurationIntegrationTests {
     @Test
     @Order(1)
     void engineStartsWithTheSettingsOfTheConfigMap() {
-        assertThat(this.engine.config().clusterId()).isEqualTo("k8s-test");
+        assertThat(this.engine.config().clusterId()).as("ConfigMap flat key beats application.yml")
+            .isEqualTo("k8s-test");
+        assertThat(this.engine.config().connectTimeout()).as("application.yml where the ConfigMap is silent")
+            .isEqualTo(Duration.ofSeconds(7));
         assertThat(this.engine.config().transferTimeout()).isEqualTo(Duration.ofSeconds(45));
         assertThat(this.metrics.getMaxPeerSeries()).isEqualTo(3);
     }
@@ -105,16 +103,9 @@ class KubernetesConfigurationIntegrationTests {
     @Order(3)
     void changedConfigMapAppliesLiveSettingsAndRefusesTheOthers(CapturedOutput output) {
         int handshakePort = this.engine.rpcPort();
-        kubernetes.client.configMaps().resource(configMap("""
-                mooncake:
-                  cluster-id: k8s-test
-                  transfer-timeout: 90s
-                  protocol: rdma
-                  connections-per-peer: 2
-                  handshake-port: 14001
-                  metrics:
-                    max-peer-series: 7
-                """)).update();
+        kubernetes.client.configMaps().resource(configMap(Map.of("mooncake.cluster-id", "k8s-test",
+                "mooncake.transfer-timeout", "90s", "mooncake.protocol", "rdma", "mooncake.connections-per-peer", "2",
+                "mooncake.handshake-port", "14001", "mooncake.metrics.max-peer-series", "7"))).update();
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(output.getOut())
             .contains("Mooncake configuration: applied mooncake.metrics.max-peer-series = '7' (was '3')")
@@ -153,9 +144,9 @@ class KubernetesConfigurationIntegrationTests {
         assertThat(this.guard.pendingRestart().get("mooncake.auth.secret").configured()).isEqualTo("******");
     }
 
-    private static io.fabric8.kubernetes.api.model.ConfigMap configMap(String yaml) {
-        return new ConfigMapBuilder().withNewMetadata().withName(NAME).endMetadata()
-            .withData(Map.of("application.yaml", yaml)).build();
+    /** A ConfigMap with one key per property, as config-examples/k8s has. */
+    private static io.fabric8.kubernetes.api.model.ConfigMap configMap(Map<String, String> data) {
+        return new ConfigMapBuilder().withNewMetadata().withName(NAME).endMetadata().withData(data).build();
     }
 
     private static io.fabric8.kubernetes.api.model.Secret secret(String value) {
