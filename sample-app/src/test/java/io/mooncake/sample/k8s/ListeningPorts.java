@@ -35,7 +35,8 @@ final class ListeningPorts {
                 continue;
             }
             try {
-                for (String line : Files.readAllLines(path).subList(1, Files.readAllLines(path).size())) {
+                List<String> lines = Files.readAllLines(path);
+                for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
                     String[] f = line.trim().split("\\s+");
                     if (f.length > 9 && LISTEN.equals(f[3]) && inodes.contains(f[9])) {
                         String local = f[1];
