@@ -9,6 +9,7 @@ import io.mooncake.autoconfigure.MooncakeProperties;
 import io.mooncake.autoconfigure.metrics.MooncakeTransferMetrics;
 import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.kubernetes.reload.MooncakeReloadGuard;
+import io.mooncake.kubernetes.reload.MooncakeReloadInfoContributor;
 import io.mooncake.kubernetes.reload.ReloadDecision;
 import java.time.Duration;
 import java.util.Base64;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.actuate.info.Info;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -75,6 +77,9 @@ class KubernetesConfigurationIntegrationTests {
 
     @Autowired
     Environment environment;
+
+    @Autowired
+    MooncakeReloadInfoContributor info;
 
     @AfterAll
     static void clearSystemProperties() {
@@ -131,6 +136,14 @@ class KubernetesConfigurationIntegrationTests {
         assertThat(pending.get("mooncake.protocol").origin()).isEqualTo("ConfigMap " + NAME + " (namespace mooncake-test)");
         assertThat(pending.get("mooncake.protocol").running()).isEqualTo("the default");
         assertThat(this.engine.config().connectionsPerPeer()).isNotEqualTo(2);
+
+        Info.Builder info = new Info.Builder();
+        this.info.contribute(info);
+        assertThat(info.build().get("mooncakeReload")).asString()
+            .contains("liveProperties=[mooncake.metrics.max-peer-series]")
+            .contains("mooncake.protocol=ReloadDecision[property=mooncake.protocol, running=the default, "
+                    + "configured='rdma', origin=ConfigMap " + NAME + " (namespace mooncake-test), "
+                    + "outcome=REFUSED_NEEDS_RESTART");
     }
 
     @Test

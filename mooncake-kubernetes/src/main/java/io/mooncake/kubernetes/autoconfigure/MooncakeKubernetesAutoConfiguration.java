@@ -11,12 +11,15 @@ import io.mooncake.kubernetes.discovery.MooncakePeerDiscovery;
 import io.mooncake.kubernetes.reload.LiveSetting;
 import io.mooncake.kubernetes.reload.MetricsMaxPeerSeriesSetting;
 import io.mooncake.kubernetes.reload.MooncakeReloadGuard;
+import io.mooncake.kubernetes.reload.MooncakeReloadInfoContributor;
 import io.mooncake.kubernetes.reload.MooncakeReloadPolicy;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.info.ConditionalOnEnabledInfoContributor;
+import org.springframework.boot.actuate.info.InfoContributor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -73,6 +76,19 @@ public final class MooncakeKubernetesAutoConfiguration {
         MooncakeReloadGuard mooncakeReloadGuard(ConfigurableEnvironment environment, MooncakeReloadPolicy policy,
                 MooncakeKubernetesProperties properties) {
             return new MooncakeReloadGuard(environment, policy, restartHint(environment, properties));
+        }
+
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(InfoContributor.class)
+        static class InfoConfiguration {
+
+            @Bean
+            @ConditionalOnMissingBean
+            @ConditionalOnEnabledInfoContributor("mooncake-reload")
+            MooncakeReloadInfoContributor mooncakeReloadInfoContributor(MooncakeReloadGuard guard,
+                    MooncakeReloadPolicy policy) {
+                return new MooncakeReloadInfoContributor(guard, policy);
+            }
         }
 
         @Configuration(proxyBeanMethods = false)
