@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.mooncake.autoconfigure.MooncakeProperties;
 import io.mooncake.autoconfigure.metrics.MooncakeTransferMetrics;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.kubernetes.reload.MooncakeReloadGuard;
 import io.mooncake.kubernetes.reload.MooncakeReloadInfoContributor;
 import io.mooncake.kubernetes.reload.ReloadDecision;
@@ -64,7 +64,7 @@ class KubernetesConfigurationIntegrationTests {
     }
 
     @Autowired
-    TransferEngine engine;
+    MooncakeEngine engine;
 
     @Autowired
     MooncakeProperties properties;

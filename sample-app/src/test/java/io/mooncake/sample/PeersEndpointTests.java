@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.engine.config.EngineConfig;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.kubernetes.discovery.MooncakePeer;
 import io.mooncake.kubernetes.discovery.MooncakePeerDiscovery;
 import java.net.URI;
@@ -33,7 +34,7 @@ import tools.jackson.databind.json.JsonMapper;
         properties = { "mooncake.handshake-port=0", "mooncake.global-segment-size=4MB" })
 class PeersEndpointTests {
 
-    static final TransferEngine other = TransferEngine.create(EngineConfig.builder().localHostname("127.0.0.1")
+    static final TransferEngine other = MooncakeEngine.start(EngineConfig.builder().localHostname("127.0.0.1")
         .handshakePort(0).tcpDataPort(0).build());
 
     @Value("${local.server.port}")

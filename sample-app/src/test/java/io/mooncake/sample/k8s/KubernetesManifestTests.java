@@ -9,7 +9,7 @@ import static io.mooncake.sample.k8s.Manifests.string;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.sample.SampleApplication;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,9 +65,9 @@ class KubernetesManifestTests {
     static {
         PORT_PROPERTIES.put("server.port",
                 (c) -> Integer.parseInt(c.getEnvironment().getProperty("local.server.port")));
-        PORT_PROPERTIES.put("mooncake.handshake-port", (c) -> c.getBean(TransferEngine.class).rpcPort());
+        PORT_PROPERTIES.put("mooncake.handshake-port", (c) -> c.getBean(MooncakeEngine.class).rpcPort());
         PORT_PROPERTIES.put("mooncake.tcp-data-port",
-                (c) -> c.getBean(TransferEngine.class).localDescriptor().tcpDataPort());
+                (c) -> c.getBean(MooncakeEngine.class).localDescriptor().tcpDataPort());
     }
 
     /** JVM memory besides the heap: metaspace, code, thread stacks, direct I/O buffers. */
@@ -323,7 +323,7 @@ class KubernetesManifestTests {
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(response.statusCode()).as("GET %s", path).isEqualTo(200);
             }
-            assertThat(app.getBean(TransferEngine.class).config().transferTimeout())
+            assertThat(app.getBean(MooncakeEngine.class).config().transferTimeout())
                 .as("the ConfigMap's values are bound").hasSeconds(30);
         }
     }
