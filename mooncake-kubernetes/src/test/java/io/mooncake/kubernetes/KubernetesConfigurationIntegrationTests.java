@@ -32,7 +32,8 @@ import org.springframework.core.env.Environment;
 /**
  * An application with the Mooncake starter and this module, "on Kubernetes" against fabric8's
  * mock API server: its {@code mooncake.*} settings come from a ConfigMap and its shared secret
- * from a Secret through Spring Cloud Kubernetes, and when they change (reload in polling mode)
+ * from a Secret through Spring Cloud Kubernetes, and when they change (reload in event mode: a
+ * watch, as the manifests use)
  * what may change is applied while the rest is refused with a log line and left untouched in the
  * running engine (a real tcp engine on loopback).
  */
@@ -42,8 +43,8 @@ import org.springframework.core.env.Environment;
         args = { "--spring.main.cloud-platform=kubernetes", "--spring.config.import=kubernetes:",
                 "--spring.application.name=" + KubernetesConfigurationIntegrationTests.NAME,
                 "--spring.cloud.kubernetes.secrets.enabled=true",
-                "--spring.cloud.kubernetes.reload.enabled=true", "--spring.cloud.kubernetes.reload.mode=polling",
-                "--spring.cloud.kubernetes.reload.period=300ms", "--spring.cloud.kubernetes.reload.monitoring-secrets=true",
+                "--spring.cloud.kubernetes.reload.enabled=true", "--spring.cloud.kubernetes.reload.mode=event",
+                "--spring.cloud.kubernetes.reload.monitoring-secrets=true",
                 "--mooncake.local-hostname=127.0.0.1", "--mooncake.handshake-port=0", "--mooncake.tcp-data-port=0",
                 "--mooncake.kubernetes.restart-hint=kubectl rollout restart statefulset/test" })
 @ExtendWith(OutputCaptureExtension.class)
