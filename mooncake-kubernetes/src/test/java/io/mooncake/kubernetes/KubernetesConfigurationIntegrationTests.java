@@ -5,9 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.mooncake.autoconfigure.MooncakeProperties;
 import io.mooncake.autoconfigure.metrics.MooncakeTransferMetrics;
 import io.mooncake.engine.core.MooncakeEngine;
+import io.mooncake.kubernetes.discovery.KubernetesPeerDiscovery;
 import io.mooncake.kubernetes.reload.MooncakeReloadGuard;
 import io.mooncake.kubernetes.reload.MooncakeReloadInfoContributor;
 import io.mooncake.kubernetes.reload.ReloadDecision;
@@ -81,6 +83,9 @@ class KubernetesConfigurationIntegrationTests {
 
     @Autowired
     MooncakeReloadInfoContributor info;
+
+    @Autowired
+    KubernetesPeerDiscovery discovery;
 
     @AfterAll
     static void clearSystemProperties() {
@@ -161,6 +166,23 @@ class KubernetesConfigurationIntegrationTests {
     /** A ConfigMap with one key per property, as config-examples/k8s has. */
     private static io.fabric8.kubernetes.api.model.ConfigMap configMap(Map<String, String> data) {
         return new ConfigMapBuilder().withNewMetadata().withName(NAME).endMetadata().withData(data).build();
+    }
+
+    @Test
+    @Order(5)
+    void peersAreDiscoveredThroughTheClientSpringCloudKubernetesConfigured() {
+        kubernetes.client.discovery().v1().endpointSlices().resource(new EndpointSliceBuilder().withNewMetadata()
+            .withName(NAME + "-abc").addToLabels(KubernetesPeerDiscovery.SERVICE_NAME_LABEL, NAME).endMetadata()
+            .withAddressType("IPv4")
+            .addNewEndpoint().withAddresses("10.1.0.7").withHostname(NAME + "-0").withNewConditions().withReady(true)
+            .withServing(true).endConditions().endEndpoint()
+            .addNewPort().withName("handshake").withPort(12001).endPort()
+            .build()).create();
+
+        assertThat(this.discovery.peers()).singleElement().satisfies((p) -> {
+            assertThat(p.segmentName()).isEqualTo(NAME + "-0." + NAME + ".mooncake-test.svc.cluster.local:12001");
+            assertThat(p.ready()).isTrue();
+        });
     }
 
     private static io.fabric8.kubernetes.api.model.Secret secret(String value) {

@@ -6,6 +6,8 @@ import io.mooncake.autoconfigure.MooncakeAutoConfiguration;
 import io.mooncake.autoconfigure.metrics.MooncakeMetricsAutoConfiguration;
 import io.mooncake.autoconfigure.metrics.MooncakeTransferMetrics;
 import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.config.EngineConfig;
+import io.mooncake.engine.metadata.MetadataConnection;
 import io.mooncake.kubernetes.discovery.KubernetesPeerDiscovery;
 import io.mooncake.kubernetes.discovery.MooncakePeerDiscovery;
 import io.mooncake.kubernetes.reload.LiveSetting;
@@ -112,7 +114,8 @@ public final class MooncakeKubernetesAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(MooncakePeerDiscovery.class)
         KubernetesPeerDiscovery mooncakePeerDiscovery(KubernetesClient client, TransferEngine engine,
-                MooncakeKubernetesProperties properties, Environment environment) {
+                ObjectProvider<EngineConfig> engineConfig, MooncakeKubernetesProperties properties,
+                Environment environment) {
             MooncakeKubernetesProperties.Discovery d = properties.getDiscovery();
             String namespace = (d.getNamespace() != null) ? d.getNamespace() : client.getNamespace();
             String service = (d.getServiceName() != null) ? d.getServiceName()
@@ -123,10 +126,14 @@ public final class MooncakeKubernetesAutoConfiguration {
                         + "mooncake.kubernetes.discovery.service-name (now " + service + "; defaults to "
                         + "spring.application.name), or mooncake.kubernetes.discovery.enabled=false");
             }
-            log.info("Mooncake peer discovery: pods of headless Service {}/{} (segment names <pod>.{}.{}.svc.{}:<{}>)",
-                    namespace, service, service, namespace, d.getClusterDomain(), d.getHandshakePortName());
+            EngineConfig config = engineConfig.getIfAvailable();
+            boolean p2p = (config != null) ? MetadataConnection.parse(config.metadataServer()).isP2p()
+                    : engine.localSegmentName().endsWith(":" + engine.rpcPort());
+            log.info("Mooncake peer discovery: pods of headless Service {}/{} (segment names <pod>.{}.{}.svc.{}{})",
+                    namespace, service, service, namespace, d.getClusterDomain(),
+                    p2p ? ":<" + d.getHandshakePortName() + ">" : "");
             return new KubernetesPeerDiscovery(client, namespace, service, d.getClusterDomain(),
-                    d.getHandshakePortName(), d.getHttpPortName(), engine::rpcPort, engine::localSegmentName);
+                    d.getHandshakePortName(), d.getHttpPortName(), engine::rpcPort, engine::localSegmentName, p2p);
         }
     }
 

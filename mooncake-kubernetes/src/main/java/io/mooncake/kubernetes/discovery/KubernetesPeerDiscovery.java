@@ -19,9 +19,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The members of a StatefulSet, read from the EndpointSlices of its headless Service: each pod's
- * stable DNS name ({@code <pod>.<service>.<namespace>.svc.<cluster-domain>}) and, with the
- * Service's port named {@code handshake}, its P2PHANDSHAKE segment name. No metadata server is
- * involved; the pod needs {@code list} on {@code endpointslices.discovery.k8s.io} in its namespace.
+ * stable DNS name ({@code <pod>.<service>.<namespace>.svc.<cluster-domain>}) and its segment name:
+ * under P2PHANDSHAKE that name and the Service's port named {@code handshake}; with a metadata
+ * server (etcd, Redis, HTTP) the DNS name alone, which is what a pod whose
+ * {@code mooncake.local-hostname} is its DNS name registers. Discovery itself needs no metadata
+ * server; the pod needs {@code list} on {@code endpointslices.discovery.k8s.io} in its namespace.
  *
  * <p>The Service should set {@code publishNotReadyAddresses: true}: the pods then have DNS names
  * and appear here while they start, before their readiness probe passes ({@link MooncakePeer#ready()}
@@ -50,6 +52,8 @@ public final class KubernetesPeerDiscovery implements MooncakePeerDiscovery {
 
     private final Supplier<String> localSegmentName;
 
+    private final boolean p2p;
+
     /**
      * @param client the Kubernetes client
      * @param namespace namespace of the Service
@@ -60,10 +64,12 @@ public final class KubernetesPeerDiscovery implements MooncakePeerDiscovery {
      * @param localHandshakePort this instance's handshake port, used when the Service names no
      *     handshake port (every pod of a StatefulSet has the same)
      * @param localSegmentName this instance's segment name, to mark it {@link MooncakePeer#self()}
+     * @param p2p whether segment names carry the handshake port (P2PHANDSHAKE) or are the DNS names
+     *     alone (a metadata server)
      */
     public KubernetesPeerDiscovery(KubernetesClient client, String namespace, String service, String clusterDomain,
             String handshakePortName, String httpPortName, IntSupplier localHandshakePort,
-            Supplier<String> localSegmentName) {
+            Supplier<String> localSegmentName, boolean p2p) {
         this.client = Objects.requireNonNull(client, "client");
         this.namespace = Objects.requireNonNull(namespace, "namespace");
         this.service = Objects.requireNonNull(service, "service");
@@ -72,6 +78,7 @@ public final class KubernetesPeerDiscovery implements MooncakePeerDiscovery {
         this.httpPortName = httpPortName;
         this.localHandshakePort = localHandshakePort;
         this.localSegmentName = localSegmentName;
+        this.p2p = p2p;
     }
 
     /** Namespace of the Service. */
@@ -132,7 +139,7 @@ public final class KubernetesPeerDiscovery implements MooncakePeerDiscovery {
             return null;
         }
         String name = (podName != null) ? podName : host;
-        String segmentName = host + ":" + handshakePort;
+        String segmentName = this.p2p ? host + ":" + handshakePort : host;
         EndpointConditions conditions = endpoint.getConditions();
         boolean ready = conditions == null || conditions.getReady() == null || conditions.getReady();
         if (conditions != null && conditions.getServing() != null) {

@@ -109,16 +109,30 @@ class KubernetesPeerDiscoveryTests {
         KubernetesClient gone = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(url)
             .withRequestRetryBackoffLimit(0).withAutoConfigure(false).build()).build();
         KubernetesPeerDiscovery discovery = new KubernetesPeerDiscovery(gone, NS, SERVICE, "cluster.local", "handshake",
-                "http", () -> 15000, () -> "x:1");
+                "http", () -> 15000, () -> "x:1", true);
 
         assertThatExceptionOfType(PeerDiscoveryException.class).isThrownBy(discovery::peers)
             .withMessageContaining("cannot list the EndpointSlices of Service 'mooncake-sample' in namespace 'inference'")
             .withMessageContaining("may list endpointslices.discovery.k8s.io");
     }
 
+    @Test
+    void withAMetadataServerSegmentNamesAreTheDnsNamesAlone() {
+        create(slice(SERVICE, "a", true, pod(0, "10.0.0.10", true), pod(1, "10.0.0.11", true)));
+
+        List<MooncakePeer> peers = new KubernetesPeerDiscovery(this.client, NS, SERVICE, "cluster.local", "handshake",
+                "http", () -> 15000, () -> "mooncake-sample-0.mooncake-sample.inference.svc.cluster.local", false)
+            .peers();
+
+        assertThat(peers).extracting(MooncakePeer::segmentName).containsExactly(
+                "mooncake-sample-0.mooncake-sample.inference.svc.cluster.local",
+                "mooncake-sample-1.mooncake-sample.inference.svc.cluster.local");
+        assertThat(peers).extracting(MooncakePeer::self).containsExactly(true, false);
+    }
+
     private KubernetesPeerDiscovery discovery(String self) {
         return new KubernetesPeerDiscovery(this.client, NS, SERVICE, "cluster.local", "handshake", "http",
-                () -> 15000, () -> self);
+                () -> 15000, () -> self, true);
     }
 
     private void create(EndpointSlice slice) {
