@@ -35,20 +35,22 @@ class MooncakeFailureAnalyzersTests {
     void badProtocolStringFromAnEnvironmentVariable() {
         FailureAnalysis analysis = analyze(this.contextRunner.withInitializer((context) -> context.getEnvironment()
             .getPropertySources()
-            .addFirst(TestEnvironments.mappedEnvironment(Map.of("MOONCAKE_PROTOCOL", "rmda")))), new InvalidProtocolFailureAnalyzer());
+            .addFirst(TestEnvironments.mappedEnvironment(Map.of("MOONCAKE_PROTOCOL", "rmda")))),
+                InvalidProtocolFailureAnalyzer::new);
         assertThat(analysis.getDescription()).isEqualTo("The Mooncake protocol 'rmda' set by 'mooncake.protocol' "
                 + "(from System Environment Property \"MOONCAKE_PROTOCOL\") is not valid: unknown protocol 'rmda'; "
                 + "valid protocols are: tcp, rdma, efa, nvmeof, nvlink, nvlink_intra, hip, barex, cxl, ascend, and those "
                 + "of the transports on the class path: local, shm.");
-        assertThat(analysis.getAction()).startsWith("Set mooncake.protocol (environment variable MOONCAKE_PROTOCOL) "
-                + "to one of: tcp, rdma, efa, nvmeof, nvlink, nvlink_intra, hip, barex, cxl, ascend;")
-            .contains("Use tcp where there is no RDMA, GPU or storage hardware.");
+        assertThat(analysis.getAction()).startsWith("Use one of: tcp, rdma, efa, nvmeof, nvlink, nvlink_intra, hip, "
+                + "barex, cxl, ascend;")
+            .contains("set environment variable MOONCAKE_PROTOCOL=tcp, or unset it")
+            .endsWith("where there is no RDMA, GPU or storage hardware.");
     }
 
     @Test
     void badProtocolStringFromAProperty() {
         FailureAnalysis analysis = analyze(this.contextRunner.withPropertyValues("mooncake.protocol=tcp,infiniband"),
-                new InvalidProtocolFailureAnalyzer());
+                InvalidProtocolFailureAnalyzer::new);
         assertThat(analysis.getDescription()).startsWith("The Mooncake protocol 'tcp,infiniband' set by "
                 + "'mooncake.protocol' (from ").contains("unknown protocol 'infiniband'");
     }
@@ -153,11 +155,26 @@ class MooncakeFailureAnalyzersTests {
     void unavailableProtocolWithoutFallback() {
         FailureAnalysis analysis = analyze(this.contextRunner.withBean(TransferEngineFactory.class, () -> (config) -> {
             throw new TransportUnavailableException("rdma", "no device in sysfs class/infiniband");
-        }), new TransportUnavailableFailureAnalyzer());
+        }), TransportUnavailableFailureAnalyzer::new);
         assertThat(analysis.getDescription()).isEqualTo("The Mooncake protocol 'rdma' requested by mooncake.protocol "
-                + "cannot run on this host: no device in sysfs class/infiniband. Fallback to tcp is off "
-                + "(mooncake.fallback-to-tcp=false).");
-        assertThat(analysis.getAction()).contains("mooncake.fallback-to-tcp=true").contains("mooncake.protocol=tcp");
+                + "(from default) cannot run on this host: no device in sysfs class/infiniband. Fallback to tcp is off "
+                + "(mooncake.fallback-to-tcp=false, from default).");
+        assertThat(analysis.getAction()).contains("set mooncake.fallback-to-tcp=true").contains("set mooncake.protocol=tcp");
+    }
+
+    @Test
+    void unavailableProtocolNamesTheEnvironmentVariableThatOverridesTheYmlAndAdvisesChangingIt() {
+        FailureAnalysis analysis = analyze(this.contextRunner.withPropertyValues("mooncake.protocol=tcp")
+            .withInitializer((context) -> context.getEnvironment()
+                .getPropertySources()
+                .addFirst(TestEnvironments.mappedEnvironment(Map.of("MOONCAKE_PROTOCOL", "efa"))))
+            .withBean(TransferEngineFactory.class, () -> (config) -> {
+                throw new TransportUnavailableException("efa", "no EFA device");
+            }), TransportUnavailableFailureAnalyzer::new);
+        assertThat(analysis.getDescription()).contains("(from System Environment Property \"MOONCAKE_PROTOCOL\", "
+                + "overriding 'tcp' from ");
+        assertThat(analysis.getAction()).contains("set environment variable MOONCAKE_PROTOCOL=tcp, or unset it (it "
+                + "overrides ").doesNotContain("set mooncake.protocol=tcp");
     }
 
     @Test
@@ -184,11 +201,12 @@ class MooncakeFailureAnalyzersTests {
                 InvalidMooncakeSettingFailureAnalyzer.class.getName());
     }
 
-    private static FailureAnalysis analyze(ApplicationContextRunner runner, FailureAnalyzer analyzer) {
+    private static FailureAnalysis analyze(ApplicationContextRunner runner,
+            java.util.function.Function<org.springframework.core.env.Environment, FailureAnalyzer> analyzer) {
         FailureAnalysis[] result = new FailureAnalysis[1];
         runner.run((context) -> {
             assertThat(context).hasFailed();
-            result[0] = analyzer.analyze(context.getStartupFailure());
+            result[0] = analyzer.apply(context.getEnvironment()).analyze(context.getStartupFailure());
         });
         assertThat(result[0]).as("analysis").isNotNull();
         return result[0];
