@@ -55,6 +55,19 @@ final class PropertyOrigins {
         return out;
     }
 
+    /** {@code origin} or the first of its parents of {@code type}, or {@code null}. */
+    private static Origin find(Origin origin, Class<? extends Origin> type) {
+        for (Origin o = origin; o != null; o = o.getParent()) {
+            if (type.isInstance(o)) {
+                return o;
+            }
+            if (o instanceof org.springframework.boot.origin.PropertySourceOrigin p && type.isInstance(p.getOrigin())) {
+                return p.getOrigin();
+            }
+        }
+        return null;
+    }
+
     /**
      * Where the value comes from and what it overrides, e.g. {@code environment variable 'MOONCAKE_PROTOCOL',
      * overriding 'tcp' from class path resource [application.yml] - 3:13}; {@code default} when unset.
@@ -83,10 +96,11 @@ final class PropertyOrigins {
         }
         Found winner = all.get(0);
         String others = all.size() > 1 ? " (it overrides " + all.get(1).origin() + ")" : "";
-        if (winner.raw() instanceof SystemEnvironmentOrigin env) {
+        if (find(winner.raw(), SystemEnvironmentOrigin.class) instanceof SystemEnvironmentOrigin env) {
             return "set environment variable " + env.getProperty() + "=" + value + ", or unset it" + others;
         }
-        if (winner.raw() instanceof MooncakeEnvironmentPostProcessor.ConfigFileOrigin file) {
+        if (find(winner.raw(), MooncakeEnvironmentPostProcessor.ConfigFileOrigin.class)
+                instanceof MooncakeEnvironmentPostProcessor.ConfigFileOrigin file) {
             return "set \"" + file.key() + "\": \"" + value + "\" in Mooncake config file '" + file.file() + "'" + others;
         }
         return "set " + property + "=" + value + " where it is set now, " + winner.origin() + others;

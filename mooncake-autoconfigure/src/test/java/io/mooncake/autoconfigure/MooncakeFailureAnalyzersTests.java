@@ -61,7 +61,7 @@ class MooncakeFailureAnalyzersTests {
         FailureAnalysis analysis = analyze(
                 this.contextRunner.withPropertyValues("mooncake.metadata-server=etcd://127.0.0.1:" + port,
                         "mooncake.connect-timeout=1s"),
-                new MetadataServerUnreachableFailureAnalyzer());
+                (env) -> new MetadataServerUnreachableFailureAnalyzer());
         assertThat(analysis.getDescription()).startsWith("The Mooncake metadata server 'etcd://127.0.0.1:" + port
                 + "' set by 'mooncake.metadata-server' (from ")
             .contains("cannot be reached: no connection to 127.0.0.1:" + port);
@@ -75,7 +75,7 @@ class MooncakeFailureAnalyzersTests {
         FailureAnalysis analysis = analyze(this.contextRunner.withBean(TransferEngineFactory.class,
                 () -> (config) -> {
                     throw new MetadataUnavailableException("etcd answered UNAVAILABLE");
-                }), new MetadataServerUnreachableFailureAnalyzer());
+                }), (env) -> new MetadataServerUnreachableFailureAnalyzer());
         assertThat(analysis.getDescription()).isEqualTo("The Mooncake metadata server 'P2PHANDSHAKE' set by "
                 + "'mooncake.metadata-server' (default value) cannot be reached: etcd answered UNAVAILABLE.");
     }
@@ -83,7 +83,7 @@ class MooncakeFailureAnalyzersTests {
     @Test
     void sizeThatCannotBeAllocated() {
         FailureAnalysis analysis = analyze(this.contextRunner.withPropertyValues("mooncake.global-segment-size=1000TB"),
-                new SegmentAllocationFailureAnalyzer());
+                (env) -> new SegmentAllocationFailureAnalyzer());
         assertThat(analysis.getDescription()).startsWith("Mooncake cannot allocate the 1000 TB (1099511627776000 bytes) "
                 + "requested by 'mooncake.global-segment-size' (from ")
             .contains("it exceeds this host's total memory of ");
@@ -95,7 +95,7 @@ class MooncakeFailureAnalyzersTests {
     @Test
     void stagingPoolThatCannotBeAllocated() {
         FailureAnalysis analysis = analyze(this.contextRunner.withPropertyValues("mooncake.local-buffer-size=1000t"),
-                new SegmentAllocationFailureAnalyzer());
+                (env) -> new SegmentAllocationFailureAnalyzer());
         assertThat(analysis.getDescription()).contains("requested by 'mooncake.local-buffer-size'");
         assertThat(analysis.getAction()).startsWith("Lower mooncake.local-buffer-size (environment variable "
                 + "MOONCAKE_LOCAL_BUFFER_SIZE)");
@@ -109,7 +109,7 @@ class MooncakeFailureAnalyzersTests {
                 org.mockito.BDDMockito.given(engine.allocateBuffer(1L << 20, "cpu:0"))
                     .willThrow(new OutOfMemoryError("Cannot reserve 1048576 bytes"));
                 return engine;
-            }), new SegmentAllocationFailureAnalyzer());
+            }), (env) -> new SegmentAllocationFailureAnalyzer());
         assertThat(analysis.getDescription()).contains("1 MB (1048576 bytes)")
             .contains("java.lang.OutOfMemoryError: Cannot reserve 1048576 bytes");
     }
@@ -119,7 +119,7 @@ class MooncakeFailureAnalyzersTests {
         try (ServerSocket taken = new ServerSocket(0)) {
             int port = taken.getLocalPort();
             FailureAnalysis analysis = analyze(this.contextRunner.withPropertyValues("mooncake.handshake-port=" + port),
-                    new PortInUseFailureAnalyzer());
+                    (env) -> new PortInUseFailureAnalyzer());
             assertThat(analysis.getDescription()).startsWith("Mooncake cannot listen on port " + port
                     + ", set by 'mooncake.handshake-port' (from ").endsWith("the port is already in use.");
             assertThat(analysis.getAction()).isEqualTo("Stop the process that listens on port " + port
@@ -134,7 +134,7 @@ class MooncakeFailureAnalyzersTests {
             int port = taken.getLocalPort();
             FailureAnalysis analysis = analyze(
                     this.contextRunner.withPropertyValues("mooncake.local-hostname=127.0.0.1:" + port),
-                    new PortInUseFailureAnalyzer());
+                    (env) -> new PortInUseFailureAnalyzer());
             assertThat(analysis.getDescription()).contains("set by 'mooncake.local-hostname'");
             assertThat(analysis.getAction()).contains("drop ':port' from it");
         }
@@ -146,7 +146,7 @@ class MooncakeFailureAnalyzersTests {
             .withBean(TransferEngineFactory.class, () -> (config) -> {
                 throw new PortInUseException("tcp data", 16500, "cannot bind tcp data port 16500: Address already in use",
                         new BindException("Address already in use"));
-            }), new PortInUseFailureAnalyzer());
+            }), (env) -> new PortInUseFailureAnalyzer());
         assertThat(analysis.getDescription()).startsWith("Mooncake cannot listen on port 16500, set by "
                 + "'mooncake.tcp-data-port'");
     }
@@ -204,9 +204,10 @@ class MooncakeFailureAnalyzersTests {
     private static FailureAnalysis analyze(ApplicationContextRunner runner,
             java.util.function.Function<org.springframework.core.env.Environment, FailureAnalyzer> analyzer) {
         FailureAnalysis[] result = new FailureAnalysis[1];
-        runner.run((context) -> {
+        org.springframework.core.env.Environment[] environment = new org.springframework.core.env.Environment[1];
+        runner.withInitializer((context) -> environment[0] = context.getEnvironment()).run((context) -> {
             assertThat(context).hasFailed();
-            result[0] = analyzer.apply(context.getEnvironment()).analyze(context.getStartupFailure());
+            result[0] = analyzer.apply(environment[0]).analyze(context.getStartupFailure());
         });
         assertThat(result[0]).as("analysis").isNotNull();
         return result[0];
