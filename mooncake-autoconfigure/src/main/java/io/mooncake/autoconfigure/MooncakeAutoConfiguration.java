@@ -50,8 +50,9 @@ public final class MooncakeAutoConfiguration {
     @ConditionalOnMissingBean
     MooncakeEngine transferEngine(EngineConfig config, MooncakeProperties properties,
             ObjectProvider<TransferEngineFactory> factory, ObjectProvider<TransferListener> listeners,
-            Environment environment) {
+            Environment environment, org.springframework.context.ApplicationContext context) {
         StartupChecks checks = new StartupChecks(environment);
+        checks.checkMetadataClientPresent(config, context.getClassLoader());
         checks.checkMetadataServerReachable(config);
         checks.checkPortsFree(config);
         if (properties.getGlobalSegmentSize() != null) {

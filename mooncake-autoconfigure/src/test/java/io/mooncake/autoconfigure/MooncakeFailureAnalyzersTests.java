@@ -56,14 +56,28 @@ class MooncakeFailureAnalyzersTests {
     }
 
     @Test
+    void etcdOrRedisWithoutTheirClientLibraryNamesTheDependencyToAdd() {
+        ApplicationContextRunner withoutClients = this.contextRunner
+            .withClassLoader(new org.springframework.boot.test.context.FilteredClassLoader("io.etcd.jetcd", "io.lettuce"));
+        FailureAnalysis etcd = analyze(withoutClients.withPropertyValues("mooncake.metadata-server=etcd://127.0.0.1:2379"),
+                (env) -> new MetadataClientMissingFailureAnalyzer());
+        assertThat(etcd.getDescription()).startsWith("The Mooncake metadata server 'etcd://127.0.0.1:2379' set by "
+                + "'mooncake.metadata-server' (from ").contains("needs the client library io.etcd:jetcd-core");
+        assertThat(etcd.getAction()).contains("<groupId>io.etcd</groupId><artifactId>jetcd-core</artifactId>");
+        FailureAnalysis redis = analyze(withoutClients.withPropertyValues("mooncake.metadata-server=redis://127.0.0.1:6379"),
+                (env) -> new MetadataClientMissingFailureAnalyzer());
+        assertThat(redis.getDescription()).contains("needs the client library io.lettuce:lettuce-core");
+    }
+
+    @Test
     void metadataServerThatCannotBeReached() throws IOException {
         int port = closedPort();
         FailureAnalysis analysis = analyze(
-                this.contextRunner.withPropertyValues("mooncake.metadata-server=etcd://127.0.0.1:" + port,
+                this.contextRunner.withPropertyValues("mooncake.metadata-server=http://127.0.0.1:" + port + "/metadata",
                         "mooncake.connect-timeout=1s"),
                 (env) -> new MetadataServerUnreachableFailureAnalyzer());
-        assertThat(analysis.getDescription()).startsWith("The Mooncake metadata server 'etcd://127.0.0.1:" + port
-                + "' set by 'mooncake.metadata-server' (from ")
+        assertThat(analysis.getDescription()).startsWith("The Mooncake metadata server 'http://127.0.0.1:" + port
+                + "/metadata' set by 'mooncake.metadata-server' (from ")
             .contains("cannot be reached: no connection to 127.0.0.1:" + port);
         assertThat(analysis.getAction()).startsWith("Start the metadata server, or correct mooncake.metadata-server "
                 + "(environment variable MOONCAKE_TE_META_DATA_SERVER); the forms are P2PHANDSHAKE, etcd://")
@@ -195,6 +209,7 @@ class MooncakeFailureAnalyzersTests {
             })
             .forEach((analyzer) -> registered.add(analyzer.getClass().getName()));
         assertThat(registered).contains(InvalidProtocolFailureAnalyzer.class.getName(),
+                MetadataClientMissingFailureAnalyzer.class.getName(),
                 MetadataServerUnreachableFailureAnalyzer.class.getName(),
                 SegmentAllocationFailureAnalyzer.class.getName(), PortInUseFailureAnalyzer.class.getName(),
                 TransportUnavailableFailureAnalyzer.class.getName(),

@@ -212,6 +212,11 @@ final class Engine implements MooncakeEngine {
         public SegmentDescriptor localDescriptor() {
             return localDescriptor;
         }
+
+        @Override
+        public TransferListener listener() {
+            return listener;
+        }
     }
 
     /**
