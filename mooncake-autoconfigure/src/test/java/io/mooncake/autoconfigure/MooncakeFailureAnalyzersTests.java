@@ -80,7 +80,8 @@ class MooncakeFailureAnalyzersTests {
                 + "/metadata' set by 'mooncake.metadata-server' (from ")
             .contains("cannot be reached: no connection to 127.0.0.1:" + port);
         assertThat(analysis.getAction()).startsWith("Start the metadata server, or correct mooncake.metadata-server "
-                + "(environment variable MOONCAKE_TE_META_DATA_SERVER); the forms are P2PHANDSHAKE, etcd://")
+                + "where it is set (")
+            .contains(", which wins over lower sources); the forms are P2PHANDSHAKE, etcd://")
             .endsWith("To run without a metadata server, set it to P2PHANDSHAKE.");
     }
 
@@ -95,14 +96,26 @@ class MooncakeFailureAnalyzersTests {
     }
 
     @Test
+    void aSizeFromAnEnvironmentVariableIsToBeChangedInThatVariable() {
+        FailureAnalysis analysis = analyze(this.contextRunner.withPropertyValues("mooncake.global-segment-size=1MB")
+            .withInitializer((context) -> context.getEnvironment()
+                .getPropertySources()
+                .addFirst(TestEnvironments.mappedEnvironment(Map.of("MOONCAKE_GLOBAL_SEGMENT_SIZE", "1000TB")))),
+                (env) -> new SegmentAllocationFailureAnalyzer());
+        assertThat(analysis.getDescription()).contains("(from System Environment Property \"MOONCAKE_GLOBAL_SEGMENT_SIZE\")");
+        assertThat(analysis.getAction()).startsWith("Lower mooncake.global-segment-size where it is set (System "
+                + "Environment Property \"MOONCAKE_GLOBAL_SEGMENT_SIZE\", which wins over lower sources)");
+    }
+
+    @Test
     void sizeThatCannotBeAllocated() {
         FailureAnalysis analysis = analyze(this.contextRunner.withPropertyValues("mooncake.global-segment-size=1000TB"),
                 (env) -> new SegmentAllocationFailureAnalyzer());
         assertThat(analysis.getDescription()).startsWith("Mooncake cannot allocate the 1000 TB (1099511627776000 bytes) "
                 + "requested by 'mooncake.global-segment-size' (from ")
             .contains("it exceeds this host's total memory of ");
-        assertThat(analysis.getAction()).isEqualTo("Lower mooncake.global-segment-size (environment variable "
-                + "MOONCAKE_GLOBAL_SEGMENT_SIZE) so that it fits in this host's memory next to the JVM heap "
+        assertThat(analysis.getAction()).startsWith("Lower mooncake.global-segment-size where it is set (")
+            .endsWith(", which wins over lower sources) so that it fits in this host's memory next to the JVM heap "
                 + "(sizes such as 512MB or 3GB), or remove it to start without allocating.");
     }
 
@@ -111,8 +124,7 @@ class MooncakeFailureAnalyzersTests {
         FailureAnalysis analysis = analyze(this.contextRunner.withPropertyValues("mooncake.local-buffer-size=1000t"),
                 (env) -> new SegmentAllocationFailureAnalyzer());
         assertThat(analysis.getDescription()).contains("requested by 'mooncake.local-buffer-size'");
-        assertThat(analysis.getAction()).startsWith("Lower mooncake.local-buffer-size (environment variable "
-                + "MOONCAKE_LOCAL_BUFFER_SIZE)");
+        assertThat(analysis.getAction()).startsWith("Lower mooncake.local-buffer-size where it is set (");
     }
 
     @Test
