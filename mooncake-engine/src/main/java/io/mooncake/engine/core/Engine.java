@@ -217,6 +217,11 @@ final class Engine implements MooncakeEngine {
         public TransferListener listener() {
             return listener;
         }
+
+        @Override
+        public SegmentDescriptor descriptorOf(String name) {
+            return name.equals(segmentName) ? localDescriptor : directory.fetch(name);
+        }
     }
 
     /**
