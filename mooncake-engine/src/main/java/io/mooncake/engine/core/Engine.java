@@ -157,7 +157,10 @@ final class Engine implements MooncakeEngine {
         }
         directory.publish(localDescriptor, new RpcMeta(advertisedHost, handshake.port()));
         log.info("Mooncake advertised address {}: {}", advertisedHost, address.how());
-        if (address.warning() != null) {
+        if (address.warning() != null && metadata.isP2p()) {
+            // a loopback P2P name is the usual single-host setup: said, not warned
+            log.info("Mooncake advertised address: {}", address.warning());
+        } else if (address.warning() != null) {
             log.warn("Mooncake advertised address: {}", address.warning());
         }
         log.info("Mooncake transfer engine ready: segment {}, {}, address {} (handshake port {}, tcp data port {}), "
