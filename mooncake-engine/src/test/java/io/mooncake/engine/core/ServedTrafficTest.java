@@ -23,6 +23,7 @@ class ServedTrafficTest {
         final AtomicLong readBytes = new AtomicLong();
         final AtomicLong reads = new AtomicLong();
         final AtomicLong writes = new AtomicLong();
+        final AtomicLong writeBytes = new AtomicLong();
         final AtomicLong rejected = new AtomicLong();
 
         @Override
@@ -40,6 +41,7 @@ class ServedTrafficTest {
                 readBytes.addAndGet(bytes);
             } else {
                 writes.incrementAndGet();
+                writeBytes.addAndGet(bytes);
             }
         }
     }
@@ -64,6 +66,7 @@ class ServedTrafficTest {
                 assertThat(served.readBytes.get()).isEqualTo(200_000);
                 assertThat(served.reads.get()).isEqualTo((200_000 + slice - 1) / slice);
                 assertThat(served.writes.get()).isEqualTo((300_000 + slice - 1) / slice);
+                assertThat(served.writeBytes.get()).isEqualTo(300_000);
             });
             assertThat(served.rejected.get()).isZero();
 
