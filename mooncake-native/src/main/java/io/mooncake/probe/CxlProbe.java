@@ -85,10 +85,11 @@ public final class CxlProbe extends AbstractProbe<CxlProbe.DaxDevice> {
                 .orElse(0);
         String sizeVar = ctx.env(MC_CXL_DEV_SIZE);
         Path devPath = ctx.path(path);
-        boolean plainFile = java.nio.file.Files.isRegularFile(devPath);
+        // A file standing in for the device (no sysfs entry): its length is the size.
+        boolean plainFile = sysSize == 0 && java.nio.file.Files.isRegularFile(devPath);
         if (plainFile) {
             try {
-                sysSize = java.nio.file.Files.size(devPath); // a file standing in for the device: its length
+                sysSize = java.nio.file.Files.size(devPath);
             } catch (java.io.IOException e) {
                 sysSize = 0;
             }

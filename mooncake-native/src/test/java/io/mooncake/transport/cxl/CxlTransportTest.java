@@ -176,6 +176,11 @@ class CxlTransportTest {
                 + "?key=" + URLEncoder.encode("mooncake/ram/ref-node:1", StandardCharsets.UTF_8)))
                 .PUT(HttpRequest.BodyPublishers.ofString(ref)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(put.statusCode()).isLessThan(300);
+        HttpResponse<String> rpc = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(server.url()
+                + "?key=" + URLEncoder.encode("mooncake/rpc_meta/ref-node:1", StandardCharsets.UTF_8)))
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"ip_or_host_name\":\"127.0.0.1\",\"rpc_port\":1}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(rpc.statusCode()).isLessThan(300);
         MooncakeEngine a = MooncakeEngine.start(config(env()).metadataServer(server.url()).build());
         open.add(a);
         LocalBuffer src = a.allocateBuffer(MIB, "cpu:0");
