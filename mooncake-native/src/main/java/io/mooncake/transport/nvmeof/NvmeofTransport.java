@@ -1,6 +1,7 @@
 package io.mooncake.transport.nvmeof;
 
 import com.sun.nio.file.ExtendedOpenOption;
+import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
 import io.mooncake.engine.api.OpCode;
 import io.mooncake.engine.batch.TransferTask;
@@ -252,13 +253,13 @@ final class NvmeofTransport implements Transport {
             String what = "file " + path + " of nvmeof segment '" + seg.name() + "' (" + file.filePath() + ", "
                     + file.length() + " bytes)";
             if (!Files.exists(path)) {
-                throw new MooncakeException(io.mooncake.engine.api.ErrorCode.INVALID_ARGUMENT, what + " does not exist on "
+                throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, what + " does not exist on "
                         + "this node; connect the NVMe-oF namespace (nvme connect) or fix local_path_map "
                         + "(mooncake-nvmeof-register)");
             }
             boolean regular = Files.isRegularFile(path);
             if (regular && Files.size(path) < file.length()) {
-                throw new MooncakeException(io.mooncake.engine.api.ErrorCode.INVALID_ARGUMENT, what + " is "
+                throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, what + " is "
                         + Files.size(path) + " bytes on this node, shorter than the descriptor says; fix the "
                         + "descriptor (mooncake-nvmeof-register) or the file");
             }
@@ -347,7 +348,7 @@ final class NvmeofTransport implements Transport {
             while (b.position() - start < n) {
                 int r = channel.read(b, pos + (b.position() - start));
                 if (r < 0) {
-                    throw new MooncakeException(io.mooncake.engine.api.ErrorCode.INVALID_ARGUMENT, "file " + path
+                    throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, "file " + path
                             + " ended at " + (pos + b.position() - start) + " bytes, inside the range the descriptor "
                             + "lists; it is shorter than the descriptor says");
                 }
