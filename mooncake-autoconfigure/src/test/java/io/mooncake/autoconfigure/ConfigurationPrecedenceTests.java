@@ -129,6 +129,24 @@ class ConfigurationPrecedenceTests {
         assertThat(config.transferTimeout()).isEqualTo(EngineConfig.DEFAULT_TRANSFER_TIMEOUT);
     }
 
+    @Test
+    void theStartupLineNamesEachEffectiveSettingsOriginAndWhatItOverrides() throws IOException {
+        try (ConfigurableApplicationContext context = start(Map.of("MOONCAKE_DEVICE", "from-env",
+                "MOONCAKE_CONFIG_PATH", jsonFile("{\"protocol\": \"efa\"}")))) {
+            String line = EffectiveSettings.line(context.getEnvironment(), context.getBean(EngineConfig.class), null);
+            assertThat(line).contains("protocol=efa (Mooncake config file '")
+                .contains("' key \"protocol\")")
+                .contains("device-name=from-env (System Environment Property \"MOONCAKE_DEVICE\", overriding "
+                        + "'from-yaml' from class path resource [precedence/application.yml] - 4:16)")
+                .contains("metadata-server=P2PHANDSHAKE (class path resource [precedence/application.yml] - 5:20)");
+            assertThat(PropertyOrigins.fix(context.getEnvironment(), "mooncake.device-name", "mlx5_0"))
+                .startsWith("set environment variable MOONCAKE_DEVICE=mlx5_0, or unset it (it overrides class path "
+                        + "resource [precedence/application.yml]");
+            assertThat(PropertyOrigins.fix(context.getEnvironment(), "mooncake.protocol", "tcp"))
+                .startsWith("set \"protocol\": \"tcp\" in Mooncake config file '");
+        }
+    }
+
     private EngineConfig run(Map<String, String> env, String... args) {
         try (ConfigurableApplicationContext context = start(env, args)) {
             return context.getBean(EngineConfig.class);

@@ -78,7 +78,7 @@ public abstract class MetadataBackendContractTests {
     protected EngineConfig config(String clusterId, Duration refresh) {
         return EngineConfig.builder().environment(environment()).metadataServer(connectionString())
                 .clusterId(clusterId).metadataTtl(ttl()).metadataRefreshInterval(refresh)
-                .connectTimeout(Duration.ofSeconds(2)).build();
+                .connectTimeout(Duration.ofSeconds(15)).build();
     }
 
     protected KvSegmentDirectory directory(String clusterId, Duration refresh) {
