@@ -52,6 +52,16 @@ class ConfigurationPrecedenceTests {
     }
 
     @Test
+    void cxlPropertiesOverrideTheReferenceVariablesTheEngineReads() {
+        EngineConfig config = run(Map.of("MC_CXL_DEV_PATH", "/dev/dax0.0", "MC_CXL_DEV_SIZE", "1024"),
+                "--mooncake.cxl.device-path=/dev/dax1.0", "--mooncake.cxl.device-size=2GB");
+        assertThat(config.environment()).containsEntry("MC_CXL_DEV_PATH", "/dev/dax1.0")
+                .containsEntry("MC_CXL_DEV_SIZE", Long.toString(2L << 30));
+        EngineConfig fromEnv = run(Map.of("MC_CXL_DEV_PATH", "/dev/dax0.0"));
+        assertThat(fromEnv.environment()).containsEntry("MC_CXL_DEV_PATH", "/dev/dax0.0");
+    }
+
+    @Test
     void row1SystemPropertyBeatsEnvironmentVariable() {
         String key = "mooncake.device-name";
         System.setProperty(key, "from-system-property");
