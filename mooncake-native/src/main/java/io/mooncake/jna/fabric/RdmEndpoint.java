@@ -47,6 +47,7 @@ public final class RdmEndpoint implements AutoCloseable {
     private static final int MR_MODE_OFFERED = FabricAbi.FI_MR_LOCAL | FabricAbi.FI_MR_VIRT_ADDR
             | FabricAbi.FI_MR_ALLOCATED | FabricAbi.FI_MR_PROV_KEY;
     private static final HexFormat HEX = HexFormat.of();
+    private static final int SMALL_AV = 256;
 
     /**
      * What to open.
@@ -295,8 +296,14 @@ public final class RdmEndpoint implements AutoCloseable {
             avAttr.clear();
             avAttr.setInt(FabricAbi.AV_ATTR_TYPE, FabricAbi.FI_AV_TABLE);
             avAttr.setLong(FabricAbi.AV_ATTR_COUNT, hints.avCount());
-            check(lib, "fi_av_open", fn(domainOps, FabricAbi.OPS_DOMAIN_AV_OPEN, "fi_av_open")
-                    .invokeInt(new Object[] {domain, avAttr, ref, null}));
+            Function avOpen = fn(domainOps, FabricAbi.OPS_DOMAIN_AV_OPEN, "fi_av_open");
+            int avRc = avOpen.invokeInt(new Object[] {domain, avAttr, ref, null});
+            if (avRc != 0 && hints.avCount() > SMALL_AV) {
+                // The count is a hint, but some providers cap it (shm: 256 peers) and refuse more.
+                avAttr.setLong(FabricAbi.AV_ATTR_COUNT, SMALL_AV);
+                avRc = avOpen.invokeInt(new Object[] {domain, avAttr, ref, null});
+            }
+            check(lib, "fi_av_open(count=" + hints.avCount() + ")", avRc);
             Pointer av = ref.getValue();
             opened.add(av);
 
