@@ -12,7 +12,7 @@ import io.mooncake.transport.NicTopologyCheck;
 import io.mooncake.transport.NativeTransportProvider;
 
 /**
- * Provider of protocol {@code efa}: probes EFA devices and libfabric'\''s efa provider ({@link EfaProbe}).
+ * Provider of protocol {@code efa}: probes EFA devices and libfabric's efa provider ({@link EfaProbe}).
  */
 public final class EfaTransportProvider extends NativeTransportProvider {
 
