@@ -3,7 +3,7 @@ package io.mooncake.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mooncake.engine.api.ErrorCode;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.api.MooncakeException;
 import io.mooncake.engine.api.PortInUseException;
 import io.mooncake.engine.api.TransportUnavailableException;
@@ -102,7 +102,7 @@ class MooncakeFailureAnalyzersTests {
     void allocationFailureInsideTheEngineIsReported() {
         FailureAnalysis analysis = analyze(this.contextRunner.withPropertyValues("mooncake.global-segment-size=1MB")
             .withBean(TransferEngineFactory.class, () -> (config) -> {
-                TransferEngine engine = org.mockito.Mockito.mock(TransferEngine.class);
+                MooncakeEngine engine = org.mockito.Mockito.mock(MooncakeEngine.class);
                 org.mockito.BDDMockito.given(engine.allocateBuffer(1L << 20, "cpu:0"))
                     .willThrow(new OutOfMemoryError("Cannot reserve 1048576 bytes"));
                 return engine;

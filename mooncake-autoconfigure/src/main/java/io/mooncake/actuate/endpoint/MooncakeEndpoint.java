@@ -3,7 +3,7 @@ package io.mooncake.actuate.endpoint;
 import io.mooncake.engine.api.OpCode;
 import io.mooncake.engine.api.PeerInfo;
 import io.mooncake.engine.api.RegisteredMemory;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.api.TransferState;
 import io.mooncake.engine.select.SelectionReport;
 import io.mooncake.engine.stats.FailureKind;
@@ -29,7 +29,7 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 @Endpoint(id = "mooncake")
 public class MooncakeEndpoint {
 
-    private final TransferEngine engine;
+    private final MooncakeEngine engine;
 
     private final HardwareReport hardware;
 
@@ -37,7 +37,7 @@ public class MooncakeEndpoint {
      * @param engine the engine to describe
      * @param hardware the probe and topology report, or {@code null} without mooncake-native
      */
-    public MooncakeEndpoint(TransferEngine engine, HardwareReport hardware) {
+    public MooncakeEndpoint(MooncakeEngine engine, HardwareReport hardware) {
         this.engine = engine;
         this.hardware = hardware;
     }

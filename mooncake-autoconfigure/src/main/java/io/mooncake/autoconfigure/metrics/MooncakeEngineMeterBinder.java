@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.mooncake.engine.api.OpCode;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.select.SelectionReport;
 import io.mooncake.engine.stats.FailureKind;
 import io.mooncake.engine.stats.TransferStats;
@@ -27,7 +27,7 @@ public final class MooncakeEngineMeterBinder implements MeterBinder {
     /** The protocol of same-process copies. */
     static final String LOCAL = "local";
 
-    private final TransferEngine engine;
+    private final MooncakeEngine engine;
 
     private final MooncakeTransferMetrics transfers;
 
@@ -35,7 +35,7 @@ public final class MooncakeEngineMeterBinder implements MeterBinder {
      * @param engine the engine whose counters to bind
      * @param transfers the listener given to the engine, or {@code null} when it has none
      */
-    public MooncakeEngineMeterBinder(TransferEngine engine, MooncakeTransferMetrics transfers) {
+    public MooncakeEngineMeterBinder(MooncakeEngine engine, MooncakeTransferMetrics transfers) {
         this.engine = engine;
         this.transfers = transfers;
     }

@@ -1,5 +1,6 @@
 package io.mooncake.engine.bench;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.api.BatchResult;
 import io.mooncake.engine.api.LocalBuffer;
 import io.mooncake.engine.api.OpCode;
@@ -114,7 +115,7 @@ public final class TransferEngineBench {
     }
 
     private static void target(Map<String, String> flags) throws InterruptedException {
-        TransferEngine engine = TransferEngine.create(config(flags));
+        TransferEngine engine = MooncakeEngine.start(config(flags));
         long size = Long.parseLong(flags.get("buffer_size"));
         LocalBuffer buffer = engine.allocateBuffer(size, "cpu:0");
         System.err.println("Target ready: segment " + engine.localSegmentName() + ", buffer " + size + " bytes at 0x"
@@ -145,7 +146,7 @@ public final class TransferEngineBench {
         TransferListener listener = recordLatency
                 ? (protocol, peer, o, bytes, outcome, nanos) -> latency.record(nanos)
                 : TransferListener.disabled();
-        try (TransferEngine engine = TransferEngine.create(config(flags), listener)) {
+        try (TransferEngine engine = MooncakeEngine.start(config(flags), listener)) {
             LocalBuffer buffer = engine.allocateBuffer(bufferSize, "cpu:0");
             SegmentHandle seg = engine.openSegment(segment);
             if (seg.buffers().isEmpty()) {

@@ -25,9 +25,9 @@ class PeerFailureTest {
 
     @Test
     void submitWhenPeerProcessIsKilledMidBatchShouldFailWithinDeadlineAndKeepServingOthers() throws Exception {
-        try (TransferEngine engine = TransferEngine.create(Engines.loopback()
+        try (MooncakeEngine engine = MooncakeEngine.start(Engines.loopback()
                 .transferTimeout(Duration.ofSeconds(15)).build());
-                TransferEngine other = Engines.start();
+                MooncakeEngine other = Engines.start();
                 ChildProcess child = ChildProcess.start(TargetMain.class, String.valueOf(64 << 20))) {
             LocalBuffer local = engine.allocateBuffer(64 << 20, "cpu:0");
             SegmentHandle peer = engine.openSegment(child.field(0));
@@ -68,7 +68,7 @@ class PeerFailureTest {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        try (TransferEngine engine = Engines.start()) {
+        try (MooncakeEngine engine = Engines.start()) {
             LocalBuffer local = engine.allocateBuffer(4096, "cpu:0");
             String name;
             try (ChildProcess first = ChildProcess.start(TargetMain.class, "65536", String.valueOf(port))) {
@@ -90,7 +90,7 @@ class PeerFailureTest {
 
     @Test
     void requestToASilentPeerEndsTimeoutAtTheDeadline() throws Exception {
-        try (TransferEngine engine = TransferEngine.create(Engines.loopback()
+        try (MooncakeEngine engine = MooncakeEngine.start(Engines.loopback()
                 .transferTimeout(Duration.ofMillis(700)).build());
                 FakeReferenceNode peer = new FakeReferenceNode(1L << 40, 4096, 2).silent()) {
             LocalBuffer local = engine.allocateBuffer(4096, "cpu:0");
@@ -107,7 +107,7 @@ class PeerFailureTest {
 
     @Test
     void timedOutRequestReleasesItsLocalMemoryForFreeing() throws Exception {
-        try (TransferEngine engine = TransferEngine.create(Engines.loopback()
+        try (MooncakeEngine engine = MooncakeEngine.start(Engines.loopback()
                 .transferTimeout(Duration.ofMillis(500)).build());
                 FakeReferenceNode peer = new FakeReferenceNode(1L << 40, 1 << 20, 2).silent()) {
             long addr = engine.allocateManagedBuffer(1 << 20);
@@ -124,7 +124,7 @@ class PeerFailureTest {
 
     @Test
     void cancelEndsRunningRequestsCanceled() throws Exception {
-        try (TransferEngine engine = Engines.start();
+        try (MooncakeEngine engine = Engines.start();
                 FakeReferenceNode peer = new FakeReferenceNode(1L << 40, 4096, 2).silent()) {
             LocalBuffer local = engine.allocateBuffer(4096, "cpu:0");
             SegmentHandle h = engine.openSegment(peer.segmentName());
@@ -139,8 +139,8 @@ class PeerFailureTest {
 
     @Test
     void peerThatIsNotListeningFailsFastWithItsAddress() throws Exception {
-        try (TransferEngine engine = Engines.start()) {
-            TransferEngine gone = Engines.start();
+        try (MooncakeEngine engine = Engines.start()) {
+            MooncakeEngine gone = Engines.start();
             String name = gone.localSegmentName();
             gone.allocateBuffer(4096, "cpu:0");
             SegmentHandle h = engine.openSegment(name);

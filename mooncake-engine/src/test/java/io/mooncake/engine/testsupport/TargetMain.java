@@ -1,5 +1,6 @@
 package io.mooncake.engine.testsupport;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.api.LocalBuffer;
 import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.engine.config.EngineConfig;
@@ -26,7 +27,7 @@ public final class TargetMain {
             b.metadataServer(args[2]).localHostname(args[3]).bindAddress("127.0.0.1")
                     .metadataTtl(Duration.ofSeconds(2)).clusterId(args.length > 4 ? args[4] : null);
         }
-        TransferEngine engine = TransferEngine.create(b.build());
+        MooncakeEngine engine = MooncakeEngine.start(b.build());
         LocalBuffer buffer = engine.allocateBuffer(length, "cpu:0");
         System.out.println("READY " + engine.localSegmentName() + " " + buffer.address() + " " + length);
         System.out.flush();

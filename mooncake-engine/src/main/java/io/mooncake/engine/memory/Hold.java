@@ -1,0 +1,9 @@
+package io.mooncake.engine.memory;
+
+/** A use of memory that keeps it from being unregistered or unmapped until released. */
+@FunctionalInterface
+public interface Hold {
+
+    /** Ends the use. */
+    void release();
+}
