@@ -266,6 +266,12 @@ public final class RdmEndpoint implements AutoCloseable {
      * @throws FabricException naming the call that failed; nothing stays open then
      */
     public static RdmEndpoint open(LibFabric lib, Hints hints) {
+        // Providers install signal handlers when they open (shm: SIGSEGV, SIGBUS, SIGINT, SIGTERM,
+        // to unlink its files on a crash), which would take faults the JVM raises on purpose.
+        return SignalHandlerGuard.around("libfabric provider " + hints.provider(), () -> doOpen(lib, hints), null);
+    }
+
+    private static RdmEndpoint doOpen(LibFabric lib, Hints hints) {
         int version = apiVersion(lib);
         Pointer info;
         boolean delivery = true;

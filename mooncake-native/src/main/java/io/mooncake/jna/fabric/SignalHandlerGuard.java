@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * internal fault killed the process: on JDK 17 on the first {@code NullPointerException} thrown
  * from hot compiled code, on JDK 25 also at exit. This class snapshots every handler with
  * {@code sigaction} before the load and puts back each one that changed, logging which library
- * had replaced it. The alternative, the JDK's signal chaining library ({@code LD_PRELOAD} of
+ * had replaced it. libfabric's shm provider does the same when an endpoint opens (handlers that
+ * unlink its shared-memory files on a crash), so {@link RdmEndpoint#open} runs inside the guard too;
+ * the price is that a JVM crash may leave shm files in {@code /dev/shm}. The alternative, the JDK's signal chaining library ({@code LD_PRELOAD} of
  * {@code libjsig.so}), needs a change to how the process is launched.
  *
  * <p>Thread-safe in the sense that matters: it is called once per library, from a lazy holder.

@@ -6,8 +6,8 @@ import com.sun.jna.Native;
 /**
  * Child-process program for {@link SignalHandlerGuardTest}: loads libfabric (through the binding,
  * or raw with {@code raw}), then throws and catches half a million {@link NullPointerException}s
- * from hot compiled code, which the JVM raises through its own {@code SIGSEGV} handler, opens a
- * tcp endpoint and exits normally.
+ * from hot compiled code, which the JVM raises through its own {@code SIGSEGV} handler, after
+ * opening tcp and shm endpoints, and exits normally.
  */
 public final class FaultAfterLoadMain {
 
@@ -28,6 +28,8 @@ public final class FaultAfterLoadMain {
             Native.load("libfabric.so.1", Raw.class).fi_version();
         } else {
             JnaFabric.load().library().open(RdmEndpoint.Hints.of("tcp;ofi_rxm", null)).close();
+            // the shm provider installs its own handlers when an endpoint opens
+            JnaFabric.load().library().open(RdmEndpoint.Hints.of("shm", null)).close();
         }
         Box[] boxes = {new Box(), null};
         long npes = 0;

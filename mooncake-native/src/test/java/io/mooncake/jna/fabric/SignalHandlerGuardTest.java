@@ -26,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 class SignalHandlerGuardTest {
 
     @Test
-    void afterLoadingLibfabricTheJvmStillOwnsSigsegv() {
+    void afterLoadingLibfabricAndOpeningAnShmEndpointTheJvmStillOwnsSigsegv() {
         assertThat(JnaFabric.load().isLoaded()).isTrue();
+        JnaFabric.load().library().open(RdmEndpoint.Hints.of("shm", null)).close();
 
         assertThat(SignalHandlerGuard.handlerOwner(11)).as("SIGSEGV handler").endsWith("libjvm.so");
         assertThat(SignalHandlerGuard.handlerOwner(7)).as("SIGBUS handler").endsWith("libjvm.so");
