@@ -26,7 +26,7 @@ import org.springframework.core.env.Environment;
  * <p>The engine picks the transport at runtime; no Spring condition depends on hardware.
  */
 @AutoConfiguration
-@ConditionalOnClass(TransferEngine.class)
+@ConditionalOnClass(MooncakeEngine.class)
 @EnableConfigurationProperties(MooncakeProperties.class)
 public final class MooncakeAutoConfiguration {
 

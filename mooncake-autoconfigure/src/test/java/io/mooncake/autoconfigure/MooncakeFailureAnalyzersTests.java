@@ -38,7 +38,8 @@ class MooncakeFailureAnalyzersTests {
             .addFirst(TestEnvironments.mappedEnvironment(Map.of("MOONCAKE_PROTOCOL", "rmda")))), new InvalidProtocolFailureAnalyzer());
         assertThat(analysis.getDescription()).isEqualTo("The Mooncake protocol 'rmda' set by 'mooncake.protocol' "
                 + "(from System Environment Property \"MOONCAKE_PROTOCOL\") is not valid: unknown protocol 'rmda'; "
-                + "valid protocols are: tcp, rdma, efa, nvmeof, nvlink, nvlink_intra, hip, barex, cxl, ascend.");
+                + "valid protocols are: tcp, rdma, efa, nvmeof, nvlink, nvlink_intra, hip, barex, cxl, ascend, and those "
+                + "of the transports on the class path: local, shm.");
         assertThat(analysis.getAction()).startsWith("Set mooncake.protocol (environment variable MOONCAKE_PROTOCOL) "
                 + "to one of: tcp, rdma, efa, nvmeof, nvlink, nvlink_intra, hip, barex, cxl, ascend;")
             .contains("Use tcp where there is no RDMA, GPU or storage hardware.");

@@ -27,6 +27,10 @@ public final class MooncakeEngineMeterBinder implements MeterBinder {
     /** The protocol of same-process copies. */
     static final String LOCAL = "local";
 
+    /** One description for startup replacements and request fallbacks (one meter name). */
+    static final String FALLBACKS_DESCRIPTION = "Protocols the Mooncake engine replaced at startup, and requests "
+            + "it moved from a failing transport to the next, with why";
+
     private final MooncakeEngine engine;
 
     private final MooncakeTransferMetrics transfers;
@@ -80,7 +84,7 @@ public final class MooncakeEngineMeterBinder implements MeterBinder {
             String reason = fallbackReason(d);
             if (reason != null) {
                 Counter.builder(MooncakeMeters.TRANSPORT_FALLBACKS.meterName())
-                    .description("Protocols the Mooncake engine replaced at startup, and why")
+                    .description(FALLBACKS_DESCRIPTION)
                     .tags("from", d.protocol(), "to", String.valueOf(d.replacement()), "reason", reason)
                     .register(registry)
                     .increment();
