@@ -136,10 +136,16 @@ public final class BatchImpl implements Batch {
 
     private void endAll(TransferState state, String reason, CancelCause cause) {
         int n = size.get();
+        boolean[] ended = new boolean[n];
         for (int i = 0; i < n; i++) {
             TransferTask t = tasks[i];
-            if (t != null && t.finish(state, reason)) {
-                onAbandoned.accept(t, cause);
+            ended[i] = t != null && t.finish(state, reason);
+        }
+        // Only once every task has its state: abandoning one task's slices (a transport closing the
+        // connection they wait on) must not end a batch-mate FAILED before it was ended here.
+        for (int i = 0; i < n; i++) {
+            if (ended[i]) {
+                onAbandoned.accept(tasks[i], cause);
             }
         }
     }

@@ -55,6 +55,11 @@ public final class MemoryCopier implements AutoCloseable {
                 task.sliceFailed(FailureKind.CANCELED, "ended before it was copied");
                 return;
             }
+            if (hold != null && !hold.valid()) {
+                task.sliceFailed(FailureKind.CONNECTION, "the memory of '" + task.target().segmentName()
+                        + "' is gone: its owner process exited or unregistered it");
+                return;
+            }
             NativeMemory.copy(from, to, length);
         } catch (RuntimeException | Error e) {
             if (hold != null) {

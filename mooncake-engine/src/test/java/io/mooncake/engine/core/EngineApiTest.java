@@ -2,6 +2,7 @@ package io.mooncake.engine.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.mooncake.engine.api.BatchResult;
 import io.mooncake.engine.api.LocalBuffer;
@@ -136,12 +137,13 @@ class EngineApiTest {
         System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
         try (MooncakeEngine e = MooncakeEngine.start(Engines.loopback().environment(
                 java.util.Map.of("MC_TE_METRIC", "1", "MC_TE_METRIC_INTERVAL_SECONDS", "1")).build())) {
-            Thread.sleep(1600);
+            // the first line comes after one interval (1 s); waiting is bounded generously, not timed
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
+                            .contains("Transfer engine throughput: ").contains("requests completed"));
         } finally {
             System.setErr(original);
         }
-        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
-                .contains("Transfer engine throughput: ").contains("requests completed");
     }
 
     @Test

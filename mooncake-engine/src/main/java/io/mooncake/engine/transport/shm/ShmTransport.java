@@ -370,6 +370,12 @@ final class ShmTransport implements Transport {
             }
         }
 
+        /** A copy into a mapping whose owner died would report success to nobody. */
+        @Override
+        public boolean valid() {
+            return ownerAlive();
+        }
+
         @Override
         public void release() {
             if (refs.decrementAndGet() == 0) {

@@ -2,6 +2,7 @@ package io.mooncake.engine.metadata.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import io.mooncake.engine.config.EngineConfig;
@@ -118,10 +119,11 @@ class HttpMetadataStoreTests extends MetadataBackendContractTests {
         });
         try (HttpMetadataStore s = new HttpMetadataStore(url(stub), Duration.ofMillis(300))) {
             s.put("mooncake/rpc_meta/n:1", "{\"rpc_port\":1}".getBytes(StandardCharsets.UTF_8));
-            sleep(Duration.ofMillis(700)); // a refresh gets 400 and stops refreshing that key
+            // the first refresh gets 400, and the client stops refreshing that key
+            await().atMost(Duration.ofSeconds(10)).until(() -> puts.size() >= 2);
             int putsAfterRefusal = puts.size();
-            sleep(Duration.ofMillis(500));
-            assertThat(puts.size()).isEqualTo(putsAfterRefusal).isGreaterThanOrEqualTo(2);
+            await().during(Duration.ofMillis(1200)).atMost(Duration.ofSeconds(10))
+                    .until(() -> puts.size() == putsAfterRefusal);
 
             assertThatThrownBy(() -> s.put("mooncake/rpc_meta/n:1", "{\"rpc_port\":2}".getBytes(StandardCharsets.UTF_8)))
                     .isInstanceOf(MetadataUnavailableException.class)
@@ -162,8 +164,9 @@ class HttpMetadataStoreTests extends MetadataBackendContractTests {
             assertThat(b.resolveRpc("a:1").rpcPort()).isEqualTo(15300);
             assertThatThrownBy(() -> b.resolveRpc("other:1")).hasMessageContaining("cannot be reached");
             assertThat(b.isReachable()).isFalse();
-            sleep(Duration.ofMillis(500)); // refreshes fail meanwhile; the cache must survive them
-            assertThat(b.resolveRpc("a:1").rpcPort()).isEqualTo(15300);
+            // refreshes (every 200 ms) fail meanwhile; the cache survives them
+            await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(b.resolveRpc("a:1").rpcPort()).isEqualTo(15300));
 
             own = HttpMetadataServer.builder().host("127.0.0.1").port(port).start();
             // the restarted server is empty; the publisher's refresh puts its keys back
