@@ -10,7 +10,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One local device: its libfabric endpoint, the operations in flight on it (at most
- * {@link #maxWr}, one {@link OpContexts} slot each) and a backlog of slices waiting for a slot
+ * {@link #maxWr}, one {@link OpContexts} slot each, and at most {@link #WINDOW_BYTES}) and a backlog of slices waiting for a slot
  * or for the provider to accept them ({@code -FI_EAGAIN}).
  *
  * <p>Threading: any thread may {@link #enqueue}; posting and completion handling run under one
@@ -44,6 +44,15 @@ final class EfaDevice implements RdmEndpoint.Completions, AutoCloseable {
     private int qSize;
 
     private int inFlight;
+    private long inFlightBytes;
+    /**
+     * Bytes in flight per device at most (one operation may exceed it alone). Without a window a
+     * whole batch goes out at once and providers that progress many operations together (tcp, shm)
+     * finish the first request about when they finish the last; a window keeps requests finishing
+     * in order and a dying peer with little in flight, at no cost in bandwidth (it is far above
+     * the bandwidth-delay product of EFA and of loopback).
+     */
+    static final long WINDOW_BYTES = 32L << 20;
     final AtomicLong posted = new AtomicLong();
     final AtomicLong completed = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
@@ -138,6 +147,9 @@ final class EfaDevice implements RdmEndpoint.Completions, AutoCloseable {
                 task.sliceFailed(FailureKind.of(task.state()), "the request ended before this slice was sent");
                 continue;
             }
+            if (inFlight > 0 && inFlightBytes + qLength[i] > WINDOW_BYTES) {
+                break;
+            }
             int slot = contexts.acquire();
             if (slot < 0) {
                 break;
@@ -165,6 +177,7 @@ final class EfaDevice implements RdmEndpoint.Completions, AutoCloseable {
             slotLength[slot] = qLength[i];
             slotPeer[slot] = qPeer[i];
             inFlight++;
+            inFlightBytes += qLength[i];
             posted.incrementAndGet();
         }
         return qSize > 0 || inFlight > 0;
@@ -228,6 +241,7 @@ final class EfaDevice implements RdmEndpoint.Completions, AutoCloseable {
         slotTask[slot] = null;
         contexts.release(slot);
         inFlight--;
+        inFlightBytes -= len;
         completed.incrementAndGet();
         task.sliceCompleted(len);
     }
@@ -243,6 +257,7 @@ final class EfaDevice implements RdmEndpoint.Completions, AutoCloseable {
         slotTask[slot] = null;
         contexts.release(slot);
         inFlight--;
+        inFlightBytes -= slotLength[slot];
         failed.incrementAndGet();
         String reason = "libfabric completion on " + name + ": " + text + " (error " + error + ", provider error "
                 + providerError + ")";

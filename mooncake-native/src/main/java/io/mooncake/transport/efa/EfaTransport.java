@@ -66,12 +66,17 @@ final class EfaTransport implements Transport {
     record Keys(RdmEndpoint.Registration[] registrations, long[] descriptors, long[] keys) {
     }
 
+    /** A task waiting for its peers' handshakes, in submission order. */
+    private record Waiting(TransferTask task, Keys keys, int[] cand, int pref, Peer[] route) {
+    }
+
     /** A connection to one peer device from one local device. */
     private static final class Peer {
         final String segment;
         final int localDevice;
         final String remoteDevice;
         volatile long fiAddr = -1;
+        volatile String failure;
         CompletableFuture<Long> connecting;
 
         Peer(String segment, int localDevice, String remoteDevice) {
@@ -90,6 +95,7 @@ final class EfaTransport implements Transport {
     private final ConcurrentHashMap<String, Peer> peers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Long> passivePeers = new ConcurrentHashMap<>();
     private final AtomicInteger nextLocal = new AtomicInteger();
+    private final java.util.ArrayDeque<Waiting> waiting = new java.util.ArrayDeque<>();
     private ExecutorService connector;
     private Thread[] pollers = new Thread[0];
     private volatile boolean closed;
@@ -348,20 +354,50 @@ final class EfaTransport implements Transport {
             post(task, keys, cand, pref, route);
             return;
         }
-        List<CompletableFuture<Long>> waits = new ArrayList<>(used);
-        for (Peer p : route) {
-            waits.add(connect(target, p));
+        synchronized (waiting) {
+            waiting.add(new Waiting(task, keys, cand, pref, route));
         }
-        CompletableFuture.allOf(waits.toArray(new CompletableFuture<?>[0])).whenComplete((v, err) -> {
-            if (err != null) {
-                Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
-                        ? err.getCause() : err;
-                failAll(task, FailureKind.CONNECTION, "efa handshake with '" + target.segmentName() + "' failed: "
-                        + cause.getMessage());
-            } else {
-                post(task, keys, cand, pref, route);
+        for (Peer p : route) {
+            connect(target, p);
+        }
+        releaseWaiting();
+    }
+
+    /** Posts, in submission order, the waiting tasks whose peers are now connected; fails those whose handshake failed. */
+    private void releaseWaiting() {
+        List<Waiting> go = new ArrayList<>();
+        List<Waiting> fail = new ArrayList<>();
+        synchronized (waiting) {
+            for (java.util.Iterator<Waiting> it = waiting.iterator(); it.hasNext();) {
+                Waiting w = it.next();
+                boolean ready = true;
+                String failure = null;
+                for (Peer p : w.route()) {
+                    if (p.failure != null) {
+                        failure = p.failure;
+                    }
+                    ready &= p.fiAddr >= 0;
+                }
+                if (failure != null) {
+                    it.remove();
+                    fail.add(w);
+                } else if (ready) {
+                    it.remove();
+                    go.add(w);
+                }
             }
-        });
+        }
+        for (Waiting w : go) {
+            post(w.task(), w.keys(), w.cand(), w.pref(), w.route());
+        }
+        for (Waiting w : fail) {
+            String why = null;
+            for (Peer p : w.route()) {
+                why = p.failure != null ? p.failure : why;
+            }
+            failAll(w.task(), FailureKind.CONNECTION, "efa handshake with '" + w.task().target().segmentName()
+                    + "' failed: " + why);
+        }
     }
 
     private void post(TransferTask task, Keys keys, int[] cand, int pref, Peer[] route) {
@@ -398,11 +434,15 @@ final class EfaTransport implements Transport {
                 p.connecting.whenComplete((addr, err) -> {
                     synchronized (p) {
                         if (err != null) {
+                            Throwable cause = err instanceof java.util.concurrent.CompletionException
+                                    && err.getCause() != null ? err.getCause() : err;
+                            p.failure = String.valueOf(cause.getMessage());
                             peers.remove(key(p), p);
                             context.peerFailed(p.segment);
                         }
                         p.connecting = null;
                     }
+                    releaseWaiting();
                 });
             }
             return p.connecting;
