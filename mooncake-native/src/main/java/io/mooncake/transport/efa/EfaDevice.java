@@ -76,10 +76,18 @@ final class EfaDevice implements RdmEndpoint.Completions, AutoCloseable {
         this.failures = failures;
     }
 
-    /** Queues one slice and posts what can be posted now if no other thread is posting. */
-    void enqueue(TransferTask task, long local, int length, long desc, long peer, long remote, long key, boolean write) {
+    /** Takes the device for a run of {@link #enqueue} calls (one lock per task, not per slice). */
+    void lockForEnqueue() {
         lock.lock();
-        try {
+    }
+
+    void unlockAfterEnqueue() {
+        lock.unlock();
+    }
+
+    /** Queues one slice; the caller holds {@link #lockForEnqueue}. */
+    void enqueue(TransferTask task, long local, int length, long desc, long peer, long remote, long key, boolean write) {
+        {
             if (qSize == qTask.length) {
                 grow();
             }
@@ -93,8 +101,6 @@ final class EfaDevice implements RdmEndpoint.Completions, AutoCloseable {
             qKey[i] = key;
             qWrite[i] = write;
             qSize++;
-        } finally {
-            lock.unlock();
         }
     }
 

@@ -404,13 +404,22 @@ final class EfaTransport implements Transport {
         BufferDescriptor b = task.remoteBuffer();
         boolean write = task.opCode() == OpCode.WRITE;
         int count = task.sliceCount();
-        for (int k = 0; k < count; k++) {
-            Peer p = route[k % route.length];
-            int remoteDev = cand[(task.index() + (k % route.length)) % pref];
+        // Route r carries slices r, r + routes, r + 2 routes ...: one device lock per route.
+        for (int r = 0; r < route.length; r++) {
+            Peer p = route[r];
+            long rkey = b.rkey().get(cand[(task.index() + r) % pref]);
             EfaDevice d = devices.get(p.localDevice);
-            long off = task.sliceOffset(k);
-            d.enqueue(task, task.source() + off, task.sliceLength(k), keys.descriptors()[d.index], p.fiAddr,
-                    d.endpoint.remoteAddress(task.targetAddress() + off, b.addr()), b.rkey().get(remoteDev), write);
+            long desc = keys.descriptors()[d.index];
+            d.lockForEnqueue();
+            try {
+                for (int k = r; k < count; k += route.length) {
+                    long off = task.sliceOffset(k);
+                    d.enqueue(task, task.source() + off, task.sliceLength(k), desc, p.fiAddr,
+                            d.endpoint.remoteAddress(task.targetAddress() + off, b.addr()), rkey, write);
+                }
+            } finally {
+                d.unlockAfterEnqueue();
+            }
         }
         for (Peer p : route) {
             devices.get(p.localDevice).drain();
