@@ -434,6 +434,24 @@ public final class RdmEndpoint implements AutoCloseable {
     }
 
     /**
+     * {@link #write} or {@link #read} with the caller's argument array ({@code Object[8]}, used by
+     * one thread at a time), so the binding allocates no array of its own per operation. JNA still
+     * boxes the numbers and copies the array inside its call.
+     */
+    public long post(Object[] args, boolean write, long local, long length, long descriptor, long peer, long remote,
+            long key, long context) {
+        args[0] = ep;
+        args[1] = local;
+        args[2] = length;
+        args[3] = descriptor;
+        args[4] = peer;
+        args[5] = remote;
+        args[6] = key;
+        args[7] = context;
+        return (write ? writeFn : readFn).invokeLong(args);
+    }
+
+    /**
      * Reads up to the buffer's capacity of completions ({@code fi_cq_read}, and
      * {@code fi_cq_readerr} for a failed one) and hands each to {@code sink}. On providers with
      * manual progress (tcp, shm) this call also makes the progress: some thread must poll.

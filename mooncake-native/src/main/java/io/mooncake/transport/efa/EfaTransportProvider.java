@@ -6,7 +6,6 @@ import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.transport.Availability;
 import io.mooncake.engine.transport.Transport;
 import io.mooncake.engine.transport.TransportContext;
-import io.mooncake.engine.transport.TransportProvider;
 import io.mooncake.jna.Loaded;
 import io.mooncake.jna.fabric.Fabric;
 import io.mooncake.probe.DeviceAccess;
@@ -15,6 +14,7 @@ import io.mooncake.probe.Hca;
 import io.mooncake.probe.LibraryLoader;
 import io.mooncake.probe.ProbeContext;
 import io.mooncake.probe.Scan;
+import io.mooncake.transport.NativeTransportProvider;
 import io.mooncake.transport.NicTopologyCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +39,7 @@ import tools.jackson.databind.json.JsonMapper;
  * runs; when nothing is usable the engine falls back to tcp with the reason, as for every
  * protocol.
  */
-public final class EfaTransportProvider implements TransportProvider {
+public final class EfaTransportProvider extends NativeTransportProvider {
 
     static final String USE_TCP = "set mooncake.protocol=tcp";
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -54,6 +54,7 @@ public final class EfaTransportProvider implements TransportProvider {
 
     /** Over the given libraries and device check. */
     public EfaTransportProvider(LibraryLoader loader, DeviceAccess access) {
+        super(loader, access);
         this.loader = loader;
         this.access = access;
     }
@@ -68,8 +69,8 @@ public final class EfaTransportProvider implements TransportProvider {
     }
 
     @Override
-    public Availability availability(TransportContext context) {
-        return find(context.config()).availability();
+    protected Availability judge(ProbeContext ctx, EngineConfig config) {
+        return find(config).availability();
     }
 
     @Override
