@@ -39,7 +39,7 @@ public final class MooncakeTransferMetrics implements TransferListener {
 
     private static final OpCode[] OPS = OpCode.values();
 
-    private final int maxPeerSeries;
+    private volatile int maxPeerSeries;
 
     private volatile Meters meters;
 
@@ -54,6 +54,27 @@ public final class MooncakeTransferMetrics implements TransferListener {
             throw new IllegalArgumentException("mooncake.metrics.max-peer-series must be >= 0, got " + maxPeerSeries);
         }
         this.maxPeerSeries = maxPeerSeries;
+    }
+
+    /**
+     * Changes the cap on peers with their own {@code peer} tag while running (a configuration
+     * reload): raising it lets further new peers have their own series; lowering it sends new peers
+     * to "other" and keeps the series that exist.
+     */
+    public void setMaxPeerSeries(int maxPeerSeries) {
+        if (maxPeerSeries < 0) {
+            throw new IllegalArgumentException("mooncake.metrics.max-peer-series must be >= 0, got " + maxPeerSeries);
+        }
+        this.maxPeerSeries = maxPeerSeries;
+        Meters m = this.meters;
+        if (m != null) {
+            m.maxPeerSeries = maxPeerSeries;
+        }
+    }
+
+    /** The cap on peers with their own {@code peer} tag. */
+    public int getMaxPeerSeries() {
+        return this.maxPeerSeries;
     }
 
     /**
@@ -123,7 +144,7 @@ public final class MooncakeTransferMetrics implements TransferListener {
 
         final MeterRegistry registry;
 
-        final int maxPeerSeries;
+        volatile int maxPeerSeries;
 
         /** Per protocol: timers indexed {@code op * OUTCOMES.length + outcome}. */
         final ConcurrentHashMap<String, Timer[]> timers = new ConcurrentHashMap<>();

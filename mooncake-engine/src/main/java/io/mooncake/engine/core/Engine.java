@@ -207,6 +207,11 @@ final class Engine implements MooncakeEngine {
         public SegmentDescriptor localDescriptor() {
             return localDescriptor;
         }
+
+        @Override
+        public SegmentDescriptor descriptorOf(String name) {
+            return name.equals(segmentName) ? localDescriptor : directory.fetch(name);
+        }
     }
 
     /**

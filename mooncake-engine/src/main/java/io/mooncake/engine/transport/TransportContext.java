@@ -56,6 +56,17 @@ public interface TransportContext {
     default void offerAllocator(io.mooncake.engine.memory.MemoryAllocator allocator) {
     }
 
+    /**
+     * A peer's descriptor by segment name, through the metadata service (cached; re-read when the
+     * peer changed): for a transport answering a Connection request from a peer this node never
+     * opened. Blocks for at most the metadata timeouts.
+     *
+     * @throws io.mooncake.engine.api.SegmentNotFoundException when no such segment is published
+     */
+    default SegmentDescriptor descriptorOf(String segmentName) {
+        throw new UnsupportedOperationException("this context has no segment directory");
+    }
+
     /** The descriptor this node publishes now (after every transport's {@code describe}). */
     default SegmentDescriptor localDescriptor() {
         throw new UnsupportedOperationException("this context has no local descriptor");

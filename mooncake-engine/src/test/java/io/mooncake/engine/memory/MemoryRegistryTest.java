@@ -98,9 +98,10 @@ class MemoryRegistryTest {
             NativeMemory.fill(addr, 64, (byte) 7);
             MemoryWindow w = new MemoryWindow();
             assertThat(w.point(addr + 8, 16).remaining()).isEqualTo(16);
-            w.buffer().put(0, (byte) 42);
+            w.buffer().put((byte) 42);
             assertThat(NativeMemory.getByte(addr + 8)).isEqualTo((byte) 42);
-            assertThat(w.buffer().get(1)).isEqualTo((byte) 7);
+            assertThat(w.buffer().get()).isEqualTo((byte) 7);
+            assertThat(w.buffer().remaining()).isEqualTo(14);
         } finally {
             NativeMemory.free(addr);
         }

@@ -35,10 +35,17 @@ public final class FakeReferenceNode implements AutoCloseable {
     private final int protoVersion;
     private final byte[] memory;
     private volatile boolean silent;
+    private volatile boolean corruptReads;
 
     /** Makes the data port read requests but never answer (for timeout and cancel tests). */
     public FakeReferenceNode silent() {
         silent = true;
+        return this;
+    }
+
+    /** Makes the data port flip the last bit of every READ body it sends (for data-check tests). */
+    public FakeReferenceNode corruptReads() {
+        corruptReads = true;
         return this;
     }
 
@@ -152,7 +159,13 @@ public final class FakeReferenceNode implements AutoCloseable {
                     if (v2) {
                         out.write(status(0));
                     }
-                    out.write(memory, off, (int) size);
+                    if (corruptReads) {
+                        byte[] copy = java.util.Arrays.copyOfRange(memory, off, off + (int) size);
+                        copy[copy.length - 1] ^= 1;
+                        out.write(copy);
+                    } else {
+                        out.write(memory, off, (int) size);
+                    }
                 }
                 out.flush();
             }

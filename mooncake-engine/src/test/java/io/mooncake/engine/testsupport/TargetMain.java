@@ -25,7 +25,9 @@ public final class TargetMain {
         EngineConfig.Builder b = Engines.loopback().handshakePort(handshakePort);
         if (args.length > 3) {
             b.metadataServer(args[2]).localHostname(args[3]).bindAddress("127.0.0.1")
-                    .metadataTtl(Duration.ofSeconds(2)).clusterId(args.length > 4 ? args[4] : null);
+                    .metadataTtl(Duration.ofSeconds(2)).clusterId(args.length > 4 ? args[4] : null)
+                    // a cold child JVM on a loaded CI machine needs more than 2 s for its first etcd call
+                    .connectTimeout(Duration.ofSeconds(20));
         }
         MooncakeEngine engine = MooncakeEngine.start(b.build());
         LocalBuffer buffer = engine.allocateBuffer(length, "cpu:0");

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -35,12 +34,13 @@ import org.slf4j.LoggerFactory;
  * values end with is stripped). Unlike the reference, a base URL that already has a query gets
  * {@code &key=} rather than a second {@code ?}.
  *
- * <p>Keys this store put are re-PUT every third of the TTL ({@code metadataTtl}, or the TTL the
- * server announces in {@value HttpMetadataServer#TTL_HEADER}, whichever is shorter), so a server
- * that expires unrefreshed keys ({@link HttpMetadataServer} with a TTL) keeps them while this
- * process lives. A server that refuses a repeated PUT (the reference's Python server answers 400
- * {@code Duplicate rpc_meta key not allowed}) never expires keys, so such a key is then simply not
- * refreshed. Thread-safe.
+ * <p>Keeping keys alive: a server that announces a TTL in {@value HttpMetadataServer#TTL_HEADER}
+ * ({@link HttpMetadataServer} with a TTL) expires keys not PUT again in time, so this store re-PUTs
+ * its keys every third of that TTL (or of {@code metadataTtl}, if shorter). Other servers never
+ * expire keys, and some refuse a second PUT of an {@code rpc_meta} key (the reference's Python
+ * server answers 400 {@code Duplicate rpc_meta key not allowed}): there the store only reads its
+ * keys back at the same period and writes one again only if it is gone (the server restarted and
+ * lost it), so it never writes what the reference would not. Thread-safe.
  */
 public final class HttpMetadataStore implements MetadataStore {
 
@@ -57,7 +57,6 @@ public final class HttpMetadataStore implements MetadataStore {
     private final HttpClient client;
     private final ScheduledExecutorService refresher;
     private final Map<String, byte[]> owned = new ConcurrentHashMap<>();
-    private final Set<String> notRefreshable = ConcurrentHashMap.newKeySet();
     private volatile long serverTtlMillis;
     private volatile boolean reachable = true;
     private volatile boolean closed;
@@ -113,7 +112,6 @@ public final class HttpMetadataStore implements MetadataStore {
     public void put(String key, byte[] value) {
         byte[] body = stripNewline(value);
         owned.put(key, body);
-        notRefreshable.remove(key);
         HttpResponse<byte[]> r = send("PUT", key, body);
         if (r.statusCode() != 200) {
             throw failure("PUT", key, r);
@@ -123,7 +121,6 @@ public final class HttpMetadataStore implements MetadataStore {
     @Override
     public void delete(String key) {
         owned.remove(key);
-        notRefreshable.remove(key);
         HttpResponse<byte[]> r = send("DELETE", key, null);
         // the Python and master servers answer 404 for a missing key; that is what we wanted anyway
         if (r.statusCode() != 200 && r.statusCode() != 404) {
@@ -174,21 +171,23 @@ public final class HttpMetadataStore implements MetadataStore {
 
     private void refreshOwned() {
         try {
+            boolean expiring = serverTtlMillis > 0;
             for (Map.Entry<String, byte[]> e : owned.entrySet()) {
                 if (closed) {
                     return;
                 }
                 String key = e.getKey();
-                if (notRefreshable.contains(key)) {
-                    continue;
-                }
                 try {
+                    if (!expiring) {
+                        // the server keeps keys: write one again only if it lost it (a restart)
+                        HttpResponse<byte[]> g = send("GET", key, null);
+                        if (g.statusCode() != 404 || owned.get(key) != e.getValue()) {
+                            continue;
+                        }
+                        log.info("Metadata server '{}' lost '{}' (restarted?); writing it again", shown, key);
+                    }
                     HttpResponse<byte[]> r = send("PUT", key, e.getValue());
-                    if (r.statusCode() == 400 && owned.get(key) == e.getValue()) {
-                        notRefreshable.add(key);
-                        log.info("Metadata server '{}' refuses to re-PUT '{}' ({}); such servers never expire keys,"
-                                + " so it is no longer refreshed", shown, key, bodyText(r));
-                    } else if (r.statusCode() != 200) {
+                    if (r.statusCode() != 200) {
                         log.warn("Refreshing '{}' at '{}' failed: HTTP {} {}", key, shown, r.statusCode(),
                                 bodyText(r));
                     }
@@ -249,9 +248,9 @@ public final class HttpMetadataStore implements MetadataStore {
         String text = bodyText(r);
         String fix;
         if (r.statusCode() == 400 && text.contains("Duplicate")) {
-            fix = "the server refuses to overwrite a restarted node's rpc_meta (reference Python server or"
-                    + " mooncake_master); delete the stale key or run the Java HttpMetadataServer, which accepts"
-                    + " re-registration";
+            fix = "this server keeps one rpc_meta per name until it is deleted and refuses to overwrite it (the"
+                    + " rule of the reference's Python server and mooncake_master): another node holds this name, so"
+                    + " give each node its own local hostname, or delete the key";
         } else if (r.statusCode() == 404) {
             fix = "the URL path is probably wrong; reference servers serve /metadata";
         } else {

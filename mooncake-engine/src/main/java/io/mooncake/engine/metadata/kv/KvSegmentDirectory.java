@@ -11,6 +11,8 @@ import io.mooncake.engine.metadata.RpcMeta;
 import io.mooncake.engine.metadata.SegmentDescriptor;
 import io.mooncake.engine.metadata.SegmentDescriptorCodec;
 import io.mooncake.engine.metadata.SegmentDirectory;
+import io.mooncake.engine.rpc.HandshakeClient;
+import io.mooncake.engine.rpc.HandshakeType;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
@@ -25,12 +27,26 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
  * A {@link SegmentDirectory} over a key-value {@link MetadataStore} (etcd, Redis, HTTP), using the
  * reference's keys {@code mooncake/[<cluster>/]ram/<name>} and {@code .../rpc_meta/<name>}.
+ *
+ * <p>Writes as the reference does: {@code rpc_meta} once, when the node first publishes (again
+ * only if its handshake address changes), and {@code ram} on every publish. Servers that refuse
+ * to overwrite an {@code rpc_meta} key (the reference's Python server and mooncake_master answer
+ * 400 "Duplicate rpc_meta key not allowed") therefore accept every buffer registration.
+ *
+ * <p>Restart under the same name: when {@code rpc_meta} already holds another address, the
+ * directory asks the handshake listener there whether it is alive (a Probe request, as the
+ * reference's own liveness check). A node that answers keeps its name and this one fails to
+ * start with an error naming the key, the address and the fix; a key left by a process that no
+ * longer answers (an unclean exit) is deleted and written anew, on every server including those
+ * that refuse overwrites.
  *
  * <p>Differences from the reference, all on the safe side of the same wire format:
  * <ul>
@@ -64,6 +80,9 @@ public final class KvSegmentDirectory implements SegmentDirectory {
     private final ConcurrentHashMap<String, Long> generations = new ConcurrentHashMap<>();
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
     private final Set<String> localNames = ConcurrentHashMap.newKeySet();
+    /** The rpc_meta this directory wrote per local name: written again only when it changes. */
+    private final ConcurrentHashMap<String, RpcMeta> rpcWritten = new ConcurrentHashMap<>();
+    private final Predicate<RpcMeta> ownerAnswers;
     private volatile boolean closed;
 
     /**
@@ -74,7 +93,8 @@ public final class KvSegmentDirectory implements SegmentDirectory {
      */
     public KvSegmentDirectory(MetadataStore store, EngineConfig config) {
         this(store, MetadataKeys.forCluster(config.clusterId()), config.metadataRefreshInterval(),
-                config.metadataTtl());
+                config.metadataTtl(), probe(new HandshakeClient(config.connectTimeout(), config.handshakeTimeout(),
+                        config.handshakeMaxLength())));
     }
 
     /**
@@ -84,7 +104,20 @@ public final class KvSegmentDirectory implements SegmentDirectory {
      * @param ttl refresh period used when {@code refreshInterval} is zero and the store cannot watch
      */
     public KvSegmentDirectory(MetadataStore store, MetadataKeys keys, Duration refreshInterval, Duration ttl) {
+        this(store, keys, refreshInterval, ttl, probe(new HandshakeClient(Duration.ofSeconds(2), Duration.ofSeconds(5),
+                1 << 20)));
+    }
+
+    /**
+     * Wraps {@code store} with explicit keys, timing and liveness check.
+     *
+     * @param ownerAnswers whether a node answers at a handshake address found in an existing
+     *     {@code rpc_meta} of a name this node publishes (true: the name is taken)
+     */
+    public KvSegmentDirectory(MetadataStore store, MetadataKeys keys, Duration refreshInterval, Duration ttl,
+            Predicate<RpcMeta> ownerAnswers) {
         this.store = Objects.requireNonNull(store, "store");
+        this.ownerAnswers = Objects.requireNonNull(ownerAnswers, "ownerAnswers");
         this.keys = Objects.requireNonNull(keys, "keys");
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mooncake-metadata-refresh");
@@ -135,11 +168,59 @@ public final class KvSegmentDirectory implements SegmentDirectory {
         checkOpen();
         String name = local.name();
         localNames.add(name);
-        // rpc_meta first, as the reference's init does: a peer that sees the descriptor can reach us
-        store.put(keys.rpcMeta(name), rpcMeta.encodeLine().getBytes(StandardCharsets.UTF_8));
+        // rpc_meta first, as the reference's init does (a peer that sees the descriptor can reach
+        // us), and only once: the reference never writes it again, and some servers refuse it
+        synchronized (rpcWritten) {
+            RpcMeta written = rpcWritten.get(name);
+            if (!rpcMeta.equals(written)) {
+                claimRpcMeta(name, rpcMeta, written);
+                rpcWritten.put(name, rpcMeta);
+            }
+        }
         store.put(keys.ram(name), SegmentDescriptorCodec.encodeLine(local).getBytes(StandardCharsets.UTF_8));
         log.debug("Published segment '{}' ({} buffers, rpc {}:{}) to {}", name, local.buffers().size(),
                 rpcMeta.ipOrHostName(), rpcMeta.rpcPort(), store.describe());
+    }
+
+    /**
+     * Writes {@code mine} under {@code rpc_meta/<name>}: at once when the key is free or already
+     * holds it; over our own earlier value; over a value whose node no longer answers (deleted
+     * first, for servers that refuse overwrites); never over a live node's.
+     */
+    private void claimRpcMeta(String name, RpcMeta mine, RpcMeta ownEarlier) {
+        String key = keys.rpcMeta(name);
+        Optional<byte[]> existing = store.get(key);
+        if (existing.isPresent()) {
+            RpcMeta old = decodeRpcOrNull(existing.get());
+            if (old.equals(mine)) {
+                log.debug("'{}' at {} already holds {}:{}", key, store.describe(), mine.ipOrHostName(), mine.rpcPort());
+                return;
+            }
+            if (!old.equals(ownEarlier)) {
+                if (old.rpcPort() > 0 && ownerAnswers.test(old)) {
+                    throw new MooncakeException(ErrorCode.METADATA, "segment name '" + name + "' is taken: key '" + key
+                            + "' at metadata server " + store.describe() + " points at " + old.ipOrHostName() + ":"
+                            + old.rpcPort() + ", where a Mooncake node answers; give this node another local hostname"
+                            + " (mooncake.local-hostname / MOONCAKE_LOCAL_HOSTNAME), or stop that node (if it is not"
+                            + " the node named '" + name + "', delete the key)");
+                }
+                log.info("Segment name '{}' was left at {} by a node that no longer answers at {}:{} (it did not"
+                        + " exit cleanly); replacing its rpc_meta", name, store.describe(), old.ipOrHostName(),
+                        old.rpcPort());
+            }
+            store.delete(key);
+        }
+        try {
+            store.put(key, mine.encodeLine().getBytes(StandardCharsets.UTF_8));
+        } catch (MetadataUnavailableException e) {
+            if (e.getMessage() != null && e.getMessage().contains("Duplicate")) {
+                throw new MooncakeException(ErrorCode.METADATA, "segment name '" + name + "' was registered by"
+                        + " another node while this one started: metadata server " + store.describe() + " refuses to"
+                        + " overwrite '" + key + "' (its rule: one rpc_meta per name until deleted); start each node"
+                        + " under its own local hostname", e);
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -189,6 +270,12 @@ public final class KvSegmentDirectory implements SegmentDirectory {
     public void withdraw(String localSegmentName) {
         checkName(localSegmentName);
         localNames.remove(localSegmentName);
+        if (rpcWritten.remove(localSegmentName) == null) {
+            // Never registered (this node failed to start, e.g. because a live node holds the
+            // name): the keys under that name are someone else's.
+            log.debug("Segment '{}' was not registered by this node; nothing to withdraw", localSegmentName);
+            return;
+        }
         store.delete(keys.ram(localSegmentName));
         store.delete(keys.rpcMeta(localSegmentName));
         log.info("Withdrew segment '{}' from {}", localSegmentName, store.describe());
@@ -346,6 +433,20 @@ public final class KvSegmentDirectory implements SegmentDirectory {
                 log.warn("Peer-change listener {} failed for segment '{}'", l, name, e);
             }
         }
+    }
+
+    /** Whether a Mooncake node answers a Probe at the address of {@code rpc}, as the reference checks liveness. */
+    static Predicate<RpcMeta> probe(HandshakeClient client) {
+        return rpc -> {
+            try {
+                client.call(rpc.ipOrHostName(), rpc.rpcPort(), HandshakeType.PROBE,
+                        JsonNodeFactory.instance.objectNode());
+                return true;
+            } catch (MooncakeException e) {
+                log.debug("No Mooncake node answers at {}:{}: {}", rpc.ipOrHostName(), rpc.rpcPort(), e.getMessage());
+                return false;
+            }
+        };
     }
 
     private static RpcMeta decodeRpcOrNull(byte[] v) {

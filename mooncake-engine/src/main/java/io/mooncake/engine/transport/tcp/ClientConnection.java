@@ -385,7 +385,7 @@ final class ClientConnection implements IoLoop.Handler {
 
     private void openSendWindow() {
         sendWindowLength = (int) Math.min(sendBodyRemaining, TcpWire.MAX_WINDOW);
-        sendWindow.point(sendBodyAddress, sendWindowLength);
+        gather[1] = sendWindow.point(sendBodyAddress, sendWindowLength); // not always the same buffer: see MemoryWindow
     }
 
     private void putHeader(long size, long remote, boolean write) {

@@ -42,6 +42,9 @@ final class IoLoop implements Runnable {
     private final Queue<Handler> ready = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private volatile boolean running = true;
+    /** Staging memory of the inbound connections on this loop (its units are allocated on first use). */
+    private final StagingPool stagingPool = new StagingPool(TcpWire.BUFFER_SIZE,
+            TcpWire.SERVER_STAGING_UNITS_PER_LOOP);
     private final java.util.function.Consumer<SelectionKey> dispatch = key -> {
         if (key.isValid()) {
             ((Handler) key.attachment()).ready(key);
@@ -78,6 +81,14 @@ final class IoLoop implements Runnable {
         if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
             selector.wakeup();
         }
+    }
+
+    /**
+     * The staging pool of this loop's inbound connections: lend and give back on the loop thread
+     * only; its counters may be read from any thread.
+     */
+    StagingPool stagingPool() {
+        return stagingPool;
     }
 
     /** Registers a channel; call on the loop thread. */

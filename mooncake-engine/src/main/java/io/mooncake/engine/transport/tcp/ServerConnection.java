@@ -6,7 +6,6 @@ import io.mooncake.engine.memory.NativeMemory;
 import io.mooncake.engine.memory.Region;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import org.slf4j.Logger;
@@ -17,18 +16,24 @@ import org.slf4j.LoggerFactory;
  * against the registered remote-accessible memory, applies WRITE bodies and serves READ
  * bodies, and answers v2 requests with status frames.
  *
- * <p>Small bodies are staged through a 256 KiB input buffer and copied once; large bodies are
- * read from or written to registered memory directly through a {@link MemoryWindow}. Status
+ * <p>Memory: accepting a connection allocates no direct memory. The connection borrows a
+ * {@link StagingPool.Staging} unit (a 256 KiB input and output buffer and a memory window) from
+ * its loop's pool when it has something to do, and gives it back as soon as it waits for its peer
+ * with nothing left to send, keeping at most an incomplete header (under 24 bytes, on the heap).
+ * A connection-per-request initiator therefore costs one loan per request, and idle connections
+ * hold nothing. When the pool is exhausted the connection stops reading until a unit is free.
+ *
+ * <p>Small bodies are staged through the input buffer and copied once; large bodies are read
+ * from or written to registered memory directly through the unit's {@code MemoryWindow}. Status
  * frames of pipelined requests are gathered and flushed together. A request outside every
  * registered remote-accessible buffer touches no memory: a v2 peer gets status 1, then the
  * connection closes (v1: closes silently, as the reference does).
  *
  * <p>Confined to its I/O loop thread.
  */
-final class ServerConnection implements IoLoop.Handler {
+final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
 
     private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
-
 
     private static final int HEADER = 0;
     private static final int WRITE_BODY = 1;
@@ -38,14 +43,24 @@ final class ServerConnection implements IoLoop.Handler {
     private final SocketChannel ch;
     private final MemoryRegistry registry;
     private final TcpTransport owner;
-    private final String remote;
-    private final ByteBuffer in = ByteBuffer.allocateDirect(TcpWire.BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-    private final ByteBuffer out = ByteBuffer.allocateDirect(TcpWire.BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-    private final long inAddress = NativeMemory.addressOf(in);
-    private final long outAddress = NativeMemory.addressOf(out);
-    private final MemoryWindow window = new MemoryWindow();
-    private final ByteBuffer[] gather = new ByteBuffer[] {out, window.buffer()};
+    private final IoLoop loop;
+    private final StagingPool pool;
+    private String remote;
     private SelectionKey key;
+
+    /** The borrowed unit and its parts; all null while the connection holds none. */
+    private StagingPool.Staging staging;
+    private ByteBuffer in;
+    private ByteBuffer out;
+    private long inAddress;
+    private long outAddress;
+    private MemoryWindow window;
+    private ByteBuffer[] gather;
+    /** An incomplete header kept while no unit is held. */
+    private byte[] partial;
+    private int partialLength;
+    private boolean waiting;
+    private boolean queued;
 
     private int phase = HEADER;
     private long bodyAddress;
@@ -60,29 +75,152 @@ final class ServerConnection implements IoLoop.Handler {
     private Region current;
     private boolean closed;
 
-    ServerConnection(SocketChannel ch, MemoryRegistry registry, TcpTransport owner) {
+    ServerConnection(SocketChannel ch, MemoryRegistry registry, TcpTransport owner, IoLoop loop) {
         this.ch = ch;
         this.registry = registry;
         this.owner = owner;
-        String r;
-        try {
-            r = String.valueOf(ch.getRemoteAddress());
-        } catch (IOException e) {
-            r = "?";
-        }
-        this.remote = r;
+        this.loop = loop;
+        this.pool = loop.stagingPool();
     }
 
-    void attach(SelectionKey key) {
-        this.key = key;
+    /**
+     * Registers with the loop and serves what already arrived: a connection-per-request initiator
+     * sends its request right behind the connect, so waiting for the selector would only add a
+     * wake-up. Call on the loop thread.
+     */
+    void start() {
+        try {
+            key = loop.register(ch, SelectionKey.OP_READ, this);
+        } catch (IOException e) {
+            close("cannot register: " + e);
+            return;
+        }
+        run();
+    }
+
+    /** The peer's address, for logs (looked up on first use only). */
+    private String remote() {
+        if (remote == null) {
+            try {
+                remote = String.valueOf(ch.getRemoteAddress());
+            } catch (IOException e) {
+                remote = "?";
+            }
+        }
+        return remote;
     }
 
     @Override
     public void ready(SelectionKey k) {
+        run();
+    }
+
+    @Override
+    public void scheduled() {
+        queued = false;
+        if (!closed) {
+            run();
+        }
+    }
+
+    private void run() {
         try {
-            drive();
+            if (acquire()) {
+                drive();
+            }
         } catch (IOException e) {
             close("I/O error: " + e.getMessage());
+        }
+    }
+
+    // ---- staging loans ------------------------------------------------------------------------
+
+    /** Borrows a unit unless one is held; when none is free, stops reading and waits in line. */
+    private boolean acquire() {
+        if (staging != null) {
+            return true;
+        }
+        if (waiting) {
+            return false;
+        }
+        StagingPool.Staging s = pool.take();
+        if (s == null) {
+            waiting = true;
+            interest(0);
+            pool.await(this);
+            log.debug("Data connection from {} waits for a staging buffer ({} lent)", remote(), pool.lent());
+            return false;
+        }
+        use(s);
+        return true;
+    }
+
+    @Override
+    public void granted(StagingPool.Staging s) {
+        waiting = false;
+        use(s);
+        reschedule();
+    }
+
+    @Override
+    public boolean gone() {
+        return closed;
+    }
+
+    private void use(StagingPool.Staging s) {
+        staging = s;
+        in = s.in;
+        out = s.out;
+        inAddress = s.inAddress;
+        outAddress = s.outAddress;
+        window = s.window;
+        gather = s.gather;
+        if (partialLength > 0) {
+            in.put(partial, 0, partialLength);
+            partialLength = 0;
+        }
+    }
+
+    /**
+     * Gives the unit back while the connection waits for its peer: nothing to send, at most an
+     * incomplete header buffered (kept on the heap), a direct body read resumed from where it is.
+     */
+    private void release() {
+        if (staging == null || hasPendingOutput() || in.position() >= TcpWire.HEADER_SIZE) {
+            return;
+        }
+        if (windowActive) {
+            int done = window.buffer().position();
+            bodyAddress += done;
+            bodyRemaining -= done;
+            windowActive = false;
+        }
+        int n = in.position();
+        if (n > 0) {
+            if (partial == null) {
+                partial = new byte[TcpWire.HEADER_SIZE];
+            }
+            in.flip();
+            in.get(partial, 0, n);
+            partialLength = n;
+        }
+        giveBack();
+    }
+
+    private void giveBack() {
+        StagingPool.Staging s = staging;
+        staging = null;
+        in = null;
+        out = null;
+        window = null;
+        gather = null;
+        pool.give(s);
+    }
+
+    private void reschedule() {
+        if (!queued) {
+            queued = true;
+            loop.schedule(this);
         }
     }
 
@@ -143,15 +281,19 @@ final class ServerConnection implements IoLoop.Handler {
                     continue;
                 }
                 interest(SelectionKey.OP_READ);
+                release();
                 return;
             }
         }
-        // Fairness: give other connections a turn, come back when ready again.
-        interest(hasPendingOutput() || inputClosed ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+        if (!closed) {
+            // Fairness: give other connections a turn, then carry on from the loop's queue.
+            interest(0);
+            reschedule();
+        }
     }
 
     private boolean hasPendingOutput() {
-        return out.position() > 0 || phase == READ_BODY || owedStatus;
+        return (out != null && out.position() > 0) || phase == READ_BODY || owedStatus;
     }
 
     /** Writes staged output and any direct READ body; returns whether everything went out. */
@@ -229,7 +371,7 @@ final class ServerConnection implements IoLoop.Handler {
                 Region region = size <= 0 ? null : registry.acquire(addr, size, true);
                 if (region == null) {
                     in.position(start + TcpWire.HEADER_SIZE);
-                    owner.rejected(remote, addr, size, write);
+                    owner.rejected(remote(), addr, size, write);
                     if (isV2) {
                         if (out.remaining() < TcpWire.STATUS_SIZE) {
                             out.clear(); // the connection closes anyway; the rejection is what matters
@@ -282,7 +424,7 @@ final class ServerConnection implements IoLoop.Handler {
 
     private void openWindow() {
         windowLength = (int) Math.min(bodyRemaining, TcpWire.MAX_WINDOW);
-        window.point(bodyAddress, windowLength);
+        gather[1] = window.point(bodyAddress, windowLength); // not always the same buffer: see MemoryWindow
         windowActive = phase == WRITE_BODY;
     }
 
@@ -327,10 +469,13 @@ final class ServerConnection implements IoLoop.Handler {
         }
         closed = true;
         releaseCurrent();
-        if (reason != null) {
-            log.debug("Data connection from {} closed: {}", remote, reason);
+        if (reason != null && log.isDebugEnabled()) {
+            log.debug("Data connection from {} closed: {}", remote(), reason);
         }
-        window.clear();
+        if (staging != null) {
+            windowActive = false;
+            giveBack();
+        }
         if (key != null) {
             key.cancel();
         }

@@ -269,6 +269,16 @@ public final class TcpTransport implements Transport {
         }
         m.put("outboundConnections", open);
         m.put("inboundConnections", serverConnections.size());
+        long stagingBytes = 0;
+        long stagingWaits = 0;
+        if (loops != null) {
+            for (IoLoop l : loops) {
+                stagingBytes += l.stagingPool().allocatedBytes();
+                stagingWaits += l.stagingPool().waits();
+            }
+        }
+        m.put("inboundStagingBytes", stagingBytes);
+        m.put("inboundStagingWaits", stagingWaits);
         m.put("rejectedRequests", rejected.sum());
         m.put("appliedWrites", appliedWrites.sum());
         m.put("servedReadBytes", servedBytes.sum());
@@ -328,16 +338,14 @@ public final class TcpTransport implements Transport {
                     closeQuietly(ch);
                     continue;
                 }
-                ServerConnection c = new ServerConnection(ch, registry, TcpTransport.this);
-                serverConnections.add(c);
                 IoLoop loop = nextLoop();
-                loop.execute(() -> {
-                    try {
-                        c.attach(loop.register(ch, SelectionKey.OP_READ, c));
-                    } catch (IOException e) {
-                        c.close("cannot register: " + e);
-                    }
-                });
+                ServerConnection c = new ServerConnection(ch, registry, TcpTransport.this, loop);
+                serverConnections.add(c);
+                if (loop.inLoop()) {
+                    c.start();
+                } else {
+                    loop.execute(c::start);
+                }
             }
         }
 

@@ -18,6 +18,11 @@ final class TcpWire {
 
     /** Size of each connection's staging buffers (input and output). */
     static final int BUFFER_SIZE = 256 * 1024;
+    /**
+     * Most staging units (two {@link #BUFFER_SIZE} buffers each) one I/O loop lends to its inbound
+     * connections at a time: 16 MiB of direct memory per loop at most, allocated only as needed.
+     */
+    static final int SERVER_STAGING_UNITS_PER_LOOP = 32;
     /** Bodies below this are staged and copied; from it on they go straight to registered memory. */
     static final int COPY_THRESHOLD = 64 * 1024;
     /** Largest piece of a body one re-pointed direct buffer covers (its capacity is an int). */

@@ -1,10 +1,12 @@
 package io.mooncake.engine.metadata.kv;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.mooncake.engine.api.SegmentNotFoundException;
+import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.metadata.BufferDescriptor;
 import io.mooncake.engine.metadata.MetadataConnection;
@@ -14,6 +16,10 @@ import io.mooncake.engine.metadata.RpcMeta;
 import io.mooncake.engine.metadata.SegmentDescriptor;
 import io.mooncake.engine.metadata.support.ChildJvm;
 import io.mooncake.engine.metadata.support.PublishThenWait;
+import io.mooncake.engine.testsupport.Engines;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,7 +78,7 @@ public abstract class MetadataBackendContractTests {
     protected EngineConfig config(String clusterId, Duration refresh) {
         return EngineConfig.builder().environment(environment()).metadataServer(connectionString())
                 .clusterId(clusterId).metadataTtl(ttl()).metadataRefreshInterval(refresh)
-                .connectTimeout(Duration.ofSeconds(2)).build();
+                .connectTimeout(Duration.ofSeconds(15)).build();
     }
 
     protected KvSegmentDirectory directory(String clusterId, Duration refresh) {
@@ -169,7 +175,7 @@ public abstract class MetadataBackendContractTests {
                 new RpcMeta("127.0.0.1", 15003));
 
         assertThat(rawText(keys.ram("node-b:1"))).hasValueSatisfying(v -> assertThat(v)
-                .startsWith("{\"buffers\":[],\"name\":\"node-b:1\"").doesNotContain("1234"));
+                .startsWith("{\"buffers\":[],\"name\":\"node-b:1\"").doesNotContain("\"addr\":1234"));
     }
 
     // ---- lookups --------------------------------------------------------------------------------
@@ -244,6 +250,60 @@ public abstract class MetadataBackendContractTests {
 
         assertThat(rawGet(keys.ram("node-w:1"))).isEmpty();
         assertThat(rawGet(keys.rpcMeta("node-w:1"))).isEmpty();
+    }
+
+    @Test
+    void rpcMetaIsWrittenOnceAndLaterPublishesWriteOnlyTheDescriptor() {
+        String cluster = uniqueCluster();
+        MetadataKeys keys = MetadataKeys.forCluster(cluster);
+        KvSegmentDirectory d = directory(cluster);
+        d.publish(segment("node-o:1", 15050, 4096), new RpcMeta("127.0.0.1", 15051));
+        // a marker under rpc_meta: a publish that wrote rpc_meta again would replace it
+        store().put(keys.rpcMeta("node-o:1"), "{\"ip_or_host_name\":\"marker\",\"rpc_port\":1}\n"
+                .getBytes(StandardCharsets.UTF_8));
+
+        d.publish(segment("node-o:1", 15050, 8192), new RpcMeta("127.0.0.1", 15051));
+        d.publish(segment("node-o:1", 15050, 12288), new RpcMeta("127.0.0.1", 15051));
+
+        assertThat(rawText(keys.rpcMeta("node-o:1"))).hasValueSatisfying(v -> assertThat(v).contains("marker"));
+        assertThat(rawText(keys.ram("node-o:1"))).hasValueSatisfying(v -> assertThat(v).contains("\"addr\":12288"));
+    }
+
+    @Test
+    void aNameLeftByANodeThatNoLongerAnswersIsTakenOver() throws IOException {
+        String cluster = uniqueCluster();
+        MetadataKeys keys = MetadataKeys.forCluster(cluster);
+        int deadPort;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            deadPort = s.getLocalPort(); // nothing listens there once closed
+        }
+        store().put(keys.rpcMeta("node-k:1"), new RpcMeta("127.0.0.1", deadPort).encodeLine()
+                .getBytes(StandardCharsets.UTF_8));
+
+        directory(cluster).publish(segment("node-k:1", 15060, 4096), new RpcMeta("127.0.0.1", 15061));
+
+        assertThat(rawText(keys.rpcMeta("node-k:1")))
+                .hasValue(line("{\"ip_or_host_name\":\"127.0.0.1\",\"rpc_port\":15061}"));
+    }
+
+    @Test
+    void aNameHeldByANodeThatAnswersIsRefusedNamingTheKeyTheAddressAndTheFixAndItsKeysStay() {
+        String cluster = uniqueCluster();
+        MetadataKeys keys = MetadataKeys.forCluster(cluster);
+        try (MooncakeEngine live = MooncakeEngine.start(Engines.loopback().build())) {
+            RpcMeta held = new RpcMeta("127.0.0.1", live.rpcPort());
+            store().put(keys.rpcMeta("node-l2:1"), held.encodeLine().getBytes(StandardCharsets.UTF_8));
+            KvSegmentDirectory d = directory(cluster);
+
+            assertThatThrownBy(() -> d.publish(segment("node-l2:1", 15070, 4096), new RpcMeta("127.0.0.1", 15071)))
+                    .hasMessageContaining("segment name 'node-l2:1' is taken")
+                    .hasMessageContaining("key '" + keys.rpcMeta("node-l2:1") + "'")
+                    .hasMessageContaining("127.0.0.1:" + live.rpcPort())
+                    .hasMessageContaining("give this node another local hostname");
+            d.withdraw("node-l2:1"); // what a node that failed to start does: it must not remove the other's keys
+
+            assertThat(rawText(keys.rpcMeta("node-l2:1"))).hasValue(line(held.encodeLine().strip()));
+        }
     }
 
     // ---- change detection -----------------------------------------------------------------------

@@ -1,0 +1,2 @@
+/** Auto-configuration of Mooncake's Kubernetes support; inactive outside Kubernetes. */
+package io.mooncake.kubernetes.autoconfigure;
