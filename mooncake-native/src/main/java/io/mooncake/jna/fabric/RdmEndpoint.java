@@ -4,6 +4,7 @@ import com.sun.jna.Function;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.PointerByReference;
+import io.mooncake.jna.verbs.FfiCall;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -183,14 +184,16 @@ public final class RdmEndpoint implements AutoCloseable {
         private final Memory entries;
         private final Memory error;
         private final int capacity;
-        private final Object[] readArgs;
+        private final FfiCall.Frame readFrame;
+        private final long entriesAddress;
         private final Object[] errArgs;
 
         public PollBuffer(int capacity) {
             this.capacity = capacity;
             this.entries = new Memory(capacity * FabricAbi.SIZEOF_CQ_DATA_ENTRY);
             this.error = new Memory(FabricAbi.SIZEOF_CQ_ERR_ENTRY);
-            this.readArgs = new Object[3];
+            this.readFrame = CQ_READ_CALL.frame();
+            this.entriesAddress = Pointer.nativeValue(entries);
             this.errArgs = new Object[3];
         }
 
@@ -211,13 +214,17 @@ public final class RdmEndpoint implements AutoCloseable {
     private final Pointer ep;
     private final Function writeFn;
     private final Function readFn;
-    private final Function cqReadFn;
     private final Function cqReadErrFn;
     private final Function cqStrerrorFn;
     private final Function avInsertFn;
     private final Function avRemoveFn;
     private final Function mrRegFn;
     private final byte[] address;
+    private final long epAddress;
+    private final long cqAddress;
+    private final long writeAddress;
+    private final long readAddress;
+    private final long cqReadAddress;
     private final AtomicLong nextKey = new AtomicLong(1);
     private volatile boolean closed;
 
@@ -236,13 +243,18 @@ public final class RdmEndpoint implements AutoCloseable {
         this.writeFn = fn(rma, FabricAbi.OPS_RMA_WRITE, "fi_write");
         this.readFn = fn(rma, FabricAbi.OPS_RMA_READ, "fi_read");
         Pointer cqOps = cq.getPointer(FabricAbi.CQ_OPS);
-        this.cqReadFn = fn(cqOps, FabricAbi.OPS_CQ_READ, "fi_cq_read");
+        fn(cqOps, FabricAbi.OPS_CQ_READ, "fi_cq_read"); // checks the provider implements it
         this.cqReadErrFn = fn(cqOps, FabricAbi.OPS_CQ_READERR, "fi_cq_readerr");
         this.cqStrerrorFn = fn(cqOps, FabricAbi.OPS_CQ_STRERROR, "fi_cq_strerror");
         Pointer avOps = av.getPointer(FabricAbi.AV_OPS);
         this.avInsertFn = fn(avOps, FabricAbi.OPS_AV_INSERT, "fi_av_insert");
         this.avRemoveFn = fn(avOps, FabricAbi.OPS_AV_REMOVE, "fi_av_remove");
         this.mrRegFn = fn(domain.getPointer(FabricAbi.DOMAIN_MR), FabricAbi.OPS_MR_REG, "fi_mr_reg");
+        this.epAddress = Pointer.nativeValue(ep);
+        this.cqAddress = Pointer.nativeValue(cq);
+        this.writeAddress = Pointer.nativeValue(rma.getPointer(FabricAbi.OPS_RMA_WRITE));
+        this.readAddress = Pointer.nativeValue(rma.getPointer(FabricAbi.OPS_RMA_READ));
+        this.cqReadAddress = Pointer.nativeValue(cqOps.getPointer(FabricAbi.OPS_CQ_READ));
     }
 
     /**
@@ -433,22 +445,29 @@ public final class RdmEndpoint implements AutoCloseable {
         return readFn.invokeLong(new Object[] {ep, target, length, descriptor, peer, remote, key, context});
     }
 
+    /** The signature of {@code fi_write} and {@code fi_read}: eight 64-bit arguments (pointers, sizes, keys). */
+    private static final FfiCall RMA_CALL = FfiCall.returningInt(FfiCall.Type.POINTER, FfiCall.Type.POINTER,
+            FfiCall.Type.POINTER, FfiCall.Type.POINTER, FfiCall.Type.POINTER, FfiCall.Type.POINTER,
+            FfiCall.Type.POINTER, FfiCall.Type.POINTER);
+    /** The signature of {@code fi_cq_read}: cq, buffer, count. */
+    private static final FfiCall CQ_READ_CALL = FfiCall.returningInt(FfiCall.Type.POINTER, FfiCall.Type.POINTER,
+            FfiCall.Type.POINTER);
+
+    /** Argument storage for {@link #post}, one per posting thread (or per lock that serialises posting). */
+    public static FfiCall.Frame postFrame() {
+        return RMA_CALL.frame();
+    }
+
     /**
-     * {@link #write} or {@link #read} with the caller's argument array ({@code Object[8]}, used by
-     * one thread at a time), so the binding allocates no array of its own per operation. JNA still
-     * boxes the numbers and copies the array inside its call.
+     * {@link #write} or {@link #read} without allocating: the arguments go into {@code frame}'s
+     * native memory and the call goes through libffi ({@link FfiCall}); the return value is the
+     * {@code ssize_t} of the provider, which is 0 or a negative error and so fits an {@code int}.
      */
-    public long post(Object[] args, boolean write, long local, long length, long descriptor, long peer, long remote,
-            long key, long context) {
-        args[0] = ep;
-        args[1] = local;
-        args[2] = length;
-        args[3] = descriptor;
-        args[4] = peer;
-        args[5] = remote;
-        args[6] = key;
-        args[7] = context;
-        return (write ? writeFn : readFn).invokeLong(args);
+    public long post(FfiCall.Frame frame, boolean write, long local, long length, long descriptor, long peer,
+            long remote, long key, long context) {
+        frame.arg(0, epAddress).arg(1, local).arg(2, length).arg(3, descriptor).arg(4, peer).arg(5, remote)
+                .arg(6, key).arg(7, context);
+        return frame.call(write ? writeAddress : readAddress);
     }
 
     /**
@@ -459,11 +478,8 @@ public final class RdmEndpoint implements AutoCloseable {
      * @return how many completions (successful or failed) were handed over
      */
     public int poll(PollBuffer buffer, Completions sink) {
-        Object[] args = buffer.readArgs;
-        args[0] = cq;
-        args[1] = buffer.entries;
-        args[2] = (long) buffer.capacity;
-        long n = cqReadFn.invokeLong(args);
+        long n = buffer.readFrame.arg(0, cqAddress).arg(1, buffer.entriesAddress).arg(2, buffer.capacity)
+                .call(cqReadAddress);
         if (n > 0) {
             Memory e = buffer.entries;
             for (int i = 0; i < n; i++) {

@@ -157,6 +157,7 @@ public final class RmaBench {
             long end = start + (long) (seconds * 1e9);
             long local = reg.address();
             long desc = reg.descriptor();
+            io.mooncake.jna.verbs.FfiCall.Frame frame = RdmEndpoint.postFrame();
             while (System.nanoTime() < end) {
                 long t0 = System.nanoTime();
                 int posted = 0;
@@ -164,9 +165,8 @@ public final class RmaBench {
                 while (done[0] < batch) {
                     if (posted < batch) {
                         long off = (next % slots) * block;
-                        long rc = write
-                                ? ep.write(local + off, block, desc, fiAddr, remoteBase + off, peerKey, ctx.address(posted))
-                                : ep.read(local + off, block, desc, fiAddr, remoteBase + off, peerKey, ctx.address(posted));
+                        long rc = ep.post(frame, write, local + off, block, desc, fiAddr, remoteBase + off, peerKey,
+                                ctx.address(posted));
                         if (rc == 0) {
                             posted++;
                             next++;

@@ -58,8 +58,8 @@ final class EfaDevice implements RdmEndpoint.Completions, AutoCloseable {
     final AtomicLong failed = new AtomicLong();
     final AtomicLong eagain = new AtomicLong();
     private final RdmEndpoint.PollBuffer submitterPoll = new RdmEndpoint.PollBuffer(64);
-    /** Arguments of fi_write/fi_read, reused under the lock. */
-    private final Object[] postArgs = new Object[8];
+    /** Arguments of fi_write/fi_read in native memory, reused under the lock. */
+    private final io.mooncake.jna.verbs.FfiCall.Frame postFrame = RdmEndpoint.postFrame();
 
     /** Told about failed operations, to judge the peer. */
     interface Failures {
@@ -163,7 +163,7 @@ final class EfaDevice implements RdmEndpoint.Completions, AutoCloseable {
                 break;
             }
             long ctx = contexts.address(slot);
-            long rc = endpoint.post(postArgs, qWrite[i], qLocal[i], qLength[i], qDesc[i], qPeer[i], qRemote[i], qKey[i],
+            long rc = endpoint.post(postFrame, qWrite[i], qLocal[i], qLength[i], qDesc[i], qPeer[i], qRemote[i], qKey[i],
                     ctx);
             if (rc == -FabricAbi.FI_EAGAIN) {
                 contexts.release(slot);
