@@ -334,7 +334,11 @@ final class EfaTransport implements Transport {
             return;
         }
         int pref = EfaDescriptors.preferredCount(remote, b, cand);
-        Keys keys = (Keys) task.localRegion().attachment(PROTOCOL);
+        if (task.sliceCount() == 0) {
+            return;
+        }
+        Region local = task.localRegion();
+        Keys keys = local == null ? null : (Keys) local.attachment(PROTOCOL);
         if (keys == null) {
             failAll(task, FailureKind.LOCAL, "the local buffer was unregistered from efa");
             return;
