@@ -18,4 +18,13 @@ final class EnvironmentVariableNames {
         }
         return property;
     }
+
+    /**
+     * The setting to change, where it wins: {@code mooncake.x (set by <origin>: change it there)}
+     * when the value came from a source, else the property and its reference variable.
+     */
+    static String whereToChange(String property, String origin) {
+        return (origin != null) ? property + " where it is set (" + origin + ", which wins over lower sources)"
+                : propertyAndVariable(property);
+    }
 }

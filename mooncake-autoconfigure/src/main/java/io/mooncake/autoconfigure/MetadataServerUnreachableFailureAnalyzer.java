@@ -12,7 +12,7 @@ class MetadataServerUnreachableFailureAnalyzer extends AbstractFailureAnalyzer<M
         String description = "The Mooncake metadata server '" + cause.getValue() + "' set by " + cause.describeSource()
                 + " cannot be reached: " + cause.getReason() + ".";
         String action = "Start the metadata server, or correct "
-                + EnvironmentVariableNames.propertyAndVariable(cause.getProperty()) + "; the forms are "
+                + EnvironmentVariableNames.whereToChange(cause.getProperty(), cause.getOrigin()) + "; the forms are "
                 + MetadataConnection.FORMS + ". To run without a metadata server, set it to P2PHANDSHAKE.";
         return new FailureAnalysis(description, action, cause);
     }

@@ -1,7 +1,6 @@
 package io.mooncake.autoconfigure;
 
 import io.mooncake.engine.core.MooncakeEngine;
-import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.stats.TransferListener;
@@ -30,6 +29,9 @@ import org.springframework.core.env.Environment;
 @EnableConfigurationProperties(MooncakeProperties.class)
 public final class MooncakeAutoConfiguration {
 
+    private static final org.apache.commons.logging.Log logger = org.apache.commons.logging.LogFactory
+        .getLog(MooncakeAutoConfiguration.class);
+
     @Bean
     @ConfigurationPropertiesBinding
     static MooncakeDataSizeConverter mooncakeDataSizeConverter() {
@@ -48,8 +50,9 @@ public final class MooncakeAutoConfiguration {
     @ConditionalOnMissingBean
     MooncakeEngine transferEngine(EngineConfig config, MooncakeProperties properties,
             ObjectProvider<TransferEngineFactory> factory, ObjectProvider<TransferListener> listeners,
-            Environment environment) {
+            Environment environment, org.springframework.context.ApplicationContext context) {
         StartupChecks checks = new StartupChecks(environment);
+        checks.checkMetadataClientPresent(config, context.getClassLoader());
         checks.checkMetadataServerReachable(config);
         checks.checkPortsFree(config);
         if (properties.getGlobalSegmentSize() != null) {
@@ -61,7 +64,15 @@ public final class MooncakeAutoConfiguration {
         try {
             TransferListener listener = TransferListener.of(listeners.orderedStream().toList());
             TransferEngineFactory engines = factory.getIfAvailable();
-            return (engines != null) ? engines.create(config, listener) : MooncakeEngine.start(config, listener);
+            MooncakeEngine engine = (engines != null) ? engines.create(config, listener)
+                    : MooncakeEngine.start(config, listener);
+            String line = EffectiveSettings.line(environment, config, engine.selection());
+            if (engine.selection() != null && engine.selection().fellBack()) {
+                logger.warn(line);
+            } else {
+                logger.info(line);
+            }
+            return engine;
         } catch (RuntimeException ex) {
             throw checks.translate(ex, config);
         }

@@ -28,9 +28,24 @@ final class MooncakeEngineConfigFactory {
         this.environment = environment;
     }
 
+    /** The environment handed to the engine, with mooncake.cxl.* over MC_CXL_DEV_PATH / MC_CXL_DEV_SIZE. */
+    private static Map<String, String> withCxl(Map<String, String> env, MooncakeProperties.Cxl cxl) {
+        if ((cxl.getDevicePath() == null || cxl.getDevicePath().isBlank()) && cxl.getDeviceSize() == null) {
+            return env;
+        }
+        Map<String, String> m = new java.util.HashMap<>(env);
+        if (cxl.getDevicePath() != null && !cxl.getDevicePath().isBlank()) {
+            m.put("MC_CXL_DEV_PATH", cxl.getDevicePath().trim());
+        }
+        if (cxl.getDeviceSize() != null) {
+            m.put("MC_CXL_DEV_SIZE", Long.toString(cxl.getDeviceSize().toBytes()));
+        }
+        return m;
+    }
+
     EngineConfig create(Map<String, String> systemEnvironment, List<EngineConfigCustomizer> customizers) {
         MooncakeProperties p = this.properties;
-        EngineConfig.Builder builder = EngineConfig.builder().environment(systemEnvironment);
+        EngineConfig.Builder builder = EngineConfig.builder().environment(withCxl(systemEnvironment, p.getCxl()));
         PropertyMapper map = PropertyMapper.get();
         map.from(p::getLocalHostname).to(builder::localHostname);
         map.from(p::getMetadataServer).as(this::checkMetadataServer).to(builder::metadataServer);

@@ -145,7 +145,8 @@ public class MooncakeEnvironmentPostProcessor implements EnvironmentPostProcesso
             }
             addBeforeDefaults(sources, new OriginTrackedMapPropertySource(FILE_SOURCE, mapFile(file), true));
             if (!file.ignoredKeys().isEmpty()) {
-                this.logger.debug("Mooncake config file '" + path + "': ignored keys " + file.ignoredKeys());
+                this.logger.warn("Mooncake config file '" + path + "': ignoring keys " + file.ignoredKeys()
+                        + " (not Mooncake settings; known keys: " + MooncakeConfigFile.knownKeys() + ")");
             }
         }
     }

@@ -95,6 +95,11 @@ public class MooncakeProperties {
     private final RpcPortRange rpcPortRange = new RpcPortRange();
 
     /**
+     * The CXL device of protocol cxl (override MC_CXL_DEV_PATH and MC_CXL_DEV_SIZE).
+     */
+    private final Cxl cxl = new Cxl();
+
+    /**
      * Address the listeners bind to. Binds the wildcard address when unset.
      */
     private String bindAddress;
@@ -290,6 +295,10 @@ public class MooncakeProperties {
         this.tcpDataPort = tcpDataPort;
     }
 
+    public Cxl getCxl() {
+        return this.cxl;
+    }
+
     public RpcPortRange getRpcPortRange() {
         return this.rpcPortRange;
     }
@@ -465,6 +474,38 @@ public class MooncakeProperties {
 
         public void setMax(int max) {
             this.max = max;
+        }
+    }
+
+    /** The CXL device every engine of the host maps (protocol cxl). */
+    public static class Cxl {
+
+        /**
+         * Device-DAX device (/dev/daxX.Y) or file every engine of the host maps; overrides
+         * MC_CXL_DEV_PATH.
+         */
+        private String devicePath;
+
+        /**
+         * Bytes of the device to map; overrides MC_CXL_DEV_SIZE. Default: the size in sysfs, or a
+         * file's length.
+         */
+        private DataSize deviceSize;
+
+        public String getDevicePath() {
+            return this.devicePath;
+        }
+
+        public void setDevicePath(String devicePath) {
+            this.devicePath = devicePath;
+        }
+
+        public DataSize getDeviceSize() {
+            return this.deviceSize;
+        }
+
+        public void setDeviceSize(DataSize deviceSize) {
+            this.deviceSize = deviceSize;
         }
     }
 }

@@ -40,6 +40,25 @@ final class StartupChecks {
         this.environment = environment;
     }
 
+    /**
+     * Fails when the metadata URL needs a client library the application does not have (jetcd for
+     * etcd, Lettuce for Redis: optional, activated by their presence).
+     */
+    void checkMetadataClientPresent(EngineConfig config, ClassLoader classLoader) {
+        MetadataConnection connection = MetadataConnection.parse(config.metadataServer());
+        String dependency = switch (connection.scheme()) {
+            case "etcd" -> org.springframework.util.ClassUtils.isPresent("io.etcd.jetcd.Client", classLoader) ? null
+                    : "io.etcd:jetcd-core";
+            case "redis" -> org.springframework.util.ClassUtils.isPresent("io.lettuce.core.RedisClient", classLoader)
+                    ? null : "io.lettuce:lettuce-core";
+            default -> null;
+        };
+        if (dependency != null) {
+            throw new MetadataClientMissingException("mooncake.metadata-server", config.metadataServer(),
+                    origin("mooncake.metadata-server"), dependency);
+        }
+    }
+
     /** Fails when no endpoint of a non-P2P metadata server accepts a TCP connection. */
     void checkMetadataServerReachable(EngineConfig config) {
         MetadataConnection connection = MetadataConnection.parse(config.metadataServer());

@@ -52,6 +52,16 @@ class ConfigurationPrecedenceTests {
     }
 
     @Test
+    void cxlPropertiesOverrideTheReferenceVariablesTheEngineReads() {
+        EngineConfig config = run(Map.of("MC_CXL_DEV_PATH", "/dev/dax0.0", "MC_CXL_DEV_SIZE", "1024"),
+                "--mooncake.cxl.device-path=/dev/dax1.0", "--mooncake.cxl.device-size=2GB");
+        assertThat(config.environment()).containsEntry("MC_CXL_DEV_PATH", "/dev/dax1.0")
+                .containsEntry("MC_CXL_DEV_SIZE", Long.toString(2L << 30));
+        EngineConfig fromEnv = run(Map.of("MC_CXL_DEV_PATH", "/dev/dax0.0"));
+        assertThat(fromEnv.environment()).containsEntry("MC_CXL_DEV_PATH", "/dev/dax0.0");
+    }
+
+    @Test
     void row1SystemPropertyBeatsEnvironmentVariable() {
         String key = "mooncake.device-name";
         System.setProperty(key, "from-system-property");
@@ -117,6 +127,24 @@ class ConfigurationPrecedenceTests {
         assertThat(config.protocols()).containsExactly("tcp");
         assertThat(config.handshakePort()).isZero();
         assertThat(config.transferTimeout()).isEqualTo(EngineConfig.DEFAULT_TRANSFER_TIMEOUT);
+    }
+
+    @Test
+    void theStartupLineNamesEachEffectiveSettingsOriginAndWhatItOverrides() throws IOException {
+        try (ConfigurableApplicationContext context = start(Map.of("MOONCAKE_DEVICE", "from-env",
+                "MOONCAKE_CONFIG_PATH", jsonFile("{\"protocol\": \"efa\"}")))) {
+            String line = EffectiveSettings.line(context.getEnvironment(), context.getBean(EngineConfig.class), null);
+            assertThat(line).contains("protocol=efa (Mooncake config file '")
+                .contains("' key \"protocol\")")
+                .contains("device-name=from-env (System Environment Property \"MOONCAKE_DEVICE\", overriding "
+                        + "'from-yaml' from class path resource [precedence/application.yml] - 4:16)")
+                .contains("metadata-server=P2PHANDSHAKE (class path resource [precedence/application.yml] - 5:20)");
+            assertThat(PropertyOrigins.fix(context.getEnvironment(), "mooncake.device-name", "mlx5_0"))
+                .startsWith("set environment variable MOONCAKE_DEVICE=mlx5_0, or unset it (it overrides class path "
+                        + "resource [precedence/application.yml]");
+            assertThat(PropertyOrigins.fix(context.getEnvironment(), "mooncake.protocol", "tcp"))
+                .startsWith("set \"protocol\": \"tcp\" in Mooncake config file '");
+        }
     }
 
     private EngineConfig run(Map<String, String> env, String... args) {

@@ -35,36 +35,53 @@ class MooncakeFailureAnalyzersTests {
     void badProtocolStringFromAnEnvironmentVariable() {
         FailureAnalysis analysis = analyze(this.contextRunner.withInitializer((context) -> context.getEnvironment()
             .getPropertySources()
-            .addFirst(TestEnvironments.mappedEnvironment(Map.of("MOONCAKE_PROTOCOL", "rmda")))), new InvalidProtocolFailureAnalyzer());
+            .addFirst(TestEnvironments.mappedEnvironment(Map.of("MOONCAKE_PROTOCOL", "rmda")))),
+                InvalidProtocolFailureAnalyzer::new);
         assertThat(analysis.getDescription()).isEqualTo("The Mooncake protocol 'rmda' set by 'mooncake.protocol' "
                 + "(from System Environment Property \"MOONCAKE_PROTOCOL\") is not valid: unknown protocol 'rmda'; "
                 + "valid protocols are: tcp, rdma, efa, nvmeof, nvlink, nvlink_intra, hip, barex, cxl, ascend, and those "
                 + "of the transports on the class path: local, shm.");
-        assertThat(analysis.getAction()).startsWith("Set mooncake.protocol (environment variable MOONCAKE_PROTOCOL) "
-                + "to one of: tcp, rdma, efa, nvmeof, nvlink, nvlink_intra, hip, barex, cxl, ascend;")
-            .contains("Use tcp where there is no RDMA, GPU or storage hardware.");
+        assertThat(analysis.getAction()).startsWith("Use one of: tcp, rdma, efa, nvmeof, nvlink, nvlink_intra, hip, "
+                + "barex, cxl, ascend;")
+            .contains("set environment variable MOONCAKE_PROTOCOL=tcp, or unset it")
+            .endsWith("where there is no RDMA, GPU or storage hardware.");
     }
 
     @Test
     void badProtocolStringFromAProperty() {
         FailureAnalysis analysis = analyze(this.contextRunner.withPropertyValues("mooncake.protocol=tcp,infiniband"),
-                new InvalidProtocolFailureAnalyzer());
+                InvalidProtocolFailureAnalyzer::new);
         assertThat(analysis.getDescription()).startsWith("The Mooncake protocol 'tcp,infiniband' set by "
                 + "'mooncake.protocol' (from ").contains("unknown protocol 'infiniband'");
+    }
+
+    @Test
+    void etcdOrRedisWithoutTheirClientLibraryNamesTheDependencyToAdd() {
+        ApplicationContextRunner withoutClients = this.contextRunner
+            .withClassLoader(new org.springframework.boot.test.context.FilteredClassLoader("io.etcd.jetcd", "io.lettuce"));
+        FailureAnalysis etcd = analyze(withoutClients.withPropertyValues("mooncake.metadata-server=etcd://127.0.0.1:2379"),
+                (env) -> new MetadataClientMissingFailureAnalyzer());
+        assertThat(etcd.getDescription()).startsWith("The Mooncake metadata server 'etcd://127.0.0.1:2379' set by "
+                + "'mooncake.metadata-server' (from ").contains("needs the client library io.etcd:jetcd-core");
+        assertThat(etcd.getAction()).contains("<groupId>io.etcd</groupId><artifactId>jetcd-core</artifactId>");
+        FailureAnalysis redis = analyze(withoutClients.withPropertyValues("mooncake.metadata-server=redis://127.0.0.1:6379"),
+                (env) -> new MetadataClientMissingFailureAnalyzer());
+        assertThat(redis.getDescription()).contains("needs the client library io.lettuce:lettuce-core");
     }
 
     @Test
     void metadataServerThatCannotBeReached() throws IOException {
         int port = closedPort();
         FailureAnalysis analysis = analyze(
-                this.contextRunner.withPropertyValues("mooncake.metadata-server=etcd://127.0.0.1:" + port,
+                this.contextRunner.withPropertyValues("mooncake.metadata-server=http://127.0.0.1:" + port + "/metadata",
                         "mooncake.connect-timeout=1s"),
-                new MetadataServerUnreachableFailureAnalyzer());
-        assertThat(analysis.getDescription()).startsWith("The Mooncake metadata server 'etcd://127.0.0.1:" + port
-                + "' set by 'mooncake.metadata-server' (from ")
+                (env) -> new MetadataServerUnreachableFailureAnalyzer());
+        assertThat(analysis.getDescription()).startsWith("The Mooncake metadata server 'http://127.0.0.1:" + port
+                + "/metadata' set by 'mooncake.metadata-server' (from ")
             .contains("cannot be reached: no connection to 127.0.0.1:" + port);
         assertThat(analysis.getAction()).startsWith("Start the metadata server, or correct mooncake.metadata-server "
-                + "(environment variable MOONCAKE_TE_META_DATA_SERVER); the forms are P2PHANDSHAKE, etcd://")
+                + "where it is set (")
+            .contains(", which wins over lower sources); the forms are P2PHANDSHAKE, etcd://")
             .endsWith("To run without a metadata server, set it to P2PHANDSHAKE.");
     }
 
@@ -73,30 +90,41 @@ class MooncakeFailureAnalyzersTests {
         FailureAnalysis analysis = analyze(this.contextRunner.withBean(TransferEngineFactory.class,
                 () -> (config) -> {
                     throw new MetadataUnavailableException("etcd answered UNAVAILABLE");
-                }), new MetadataServerUnreachableFailureAnalyzer());
+                }), (env) -> new MetadataServerUnreachableFailureAnalyzer());
         assertThat(analysis.getDescription()).isEqualTo("The Mooncake metadata server 'P2PHANDSHAKE' set by "
                 + "'mooncake.metadata-server' (default value) cannot be reached: etcd answered UNAVAILABLE.");
     }
 
     @Test
+    void aSizeFromAnEnvironmentVariableIsToBeChangedInThatVariable() {
+        FailureAnalysis analysis = analyze(this.contextRunner.withPropertyValues("mooncake.global-segment-size=1MB")
+            .withInitializer((context) -> context.getEnvironment()
+                .getPropertySources()
+                .addFirst(TestEnvironments.mappedEnvironment(Map.of("MOONCAKE_GLOBAL_SEGMENT_SIZE", "1000TB")))),
+                (env) -> new SegmentAllocationFailureAnalyzer());
+        assertThat(analysis.getDescription()).contains("(from System Environment Property \"MOONCAKE_GLOBAL_SEGMENT_SIZE\")");
+        assertThat(analysis.getAction()).startsWith("Lower mooncake.global-segment-size where it is set (System "
+                + "Environment Property \"MOONCAKE_GLOBAL_SEGMENT_SIZE\", which wins over lower sources)");
+    }
+
+    @Test
     void sizeThatCannotBeAllocated() {
         FailureAnalysis analysis = analyze(this.contextRunner.withPropertyValues("mooncake.global-segment-size=1000TB"),
-                new SegmentAllocationFailureAnalyzer());
+                (env) -> new SegmentAllocationFailureAnalyzer());
         assertThat(analysis.getDescription()).startsWith("Mooncake cannot allocate the 1000 TB (1099511627776000 bytes) "
                 + "requested by 'mooncake.global-segment-size' (from ")
             .contains("it exceeds this host's total memory of ");
-        assertThat(analysis.getAction()).isEqualTo("Lower mooncake.global-segment-size (environment variable "
-                + "MOONCAKE_GLOBAL_SEGMENT_SIZE) so that it fits in this host's memory next to the JVM heap "
+        assertThat(analysis.getAction()).startsWith("Lower mooncake.global-segment-size where it is set (")
+            .endsWith(", which wins over lower sources) so that it fits in this host's memory next to the JVM heap "
                 + "(sizes such as 512MB or 3GB), or remove it to start without allocating.");
     }
 
     @Test
     void stagingPoolThatCannotBeAllocated() {
         FailureAnalysis analysis = analyze(this.contextRunner.withPropertyValues("mooncake.local-buffer-size=1000t"),
-                new SegmentAllocationFailureAnalyzer());
+                (env) -> new SegmentAllocationFailureAnalyzer());
         assertThat(analysis.getDescription()).contains("requested by 'mooncake.local-buffer-size'");
-        assertThat(analysis.getAction()).startsWith("Lower mooncake.local-buffer-size (environment variable "
-                + "MOONCAKE_LOCAL_BUFFER_SIZE)");
+        assertThat(analysis.getAction()).startsWith("Lower mooncake.local-buffer-size where it is set (");
     }
 
     @Test
@@ -107,7 +135,7 @@ class MooncakeFailureAnalyzersTests {
                 org.mockito.BDDMockito.given(engine.allocateBuffer(1L << 20, "cpu:0"))
                     .willThrow(new OutOfMemoryError("Cannot reserve 1048576 bytes"));
                 return engine;
-            }), new SegmentAllocationFailureAnalyzer());
+            }), (env) -> new SegmentAllocationFailureAnalyzer());
         assertThat(analysis.getDescription()).contains("1 MB (1048576 bytes)")
             .contains("java.lang.OutOfMemoryError: Cannot reserve 1048576 bytes");
     }
@@ -117,7 +145,7 @@ class MooncakeFailureAnalyzersTests {
         try (ServerSocket taken = new ServerSocket(0)) {
             int port = taken.getLocalPort();
             FailureAnalysis analysis = analyze(this.contextRunner.withPropertyValues("mooncake.handshake-port=" + port),
-                    new PortInUseFailureAnalyzer());
+                    (env) -> new PortInUseFailureAnalyzer());
             assertThat(analysis.getDescription()).startsWith("Mooncake cannot listen on port " + port
                     + ", set by 'mooncake.handshake-port' (from ").endsWith("the port is already in use.");
             assertThat(analysis.getAction()).isEqualTo("Stop the process that listens on port " + port
@@ -132,7 +160,7 @@ class MooncakeFailureAnalyzersTests {
             int port = taken.getLocalPort();
             FailureAnalysis analysis = analyze(
                     this.contextRunner.withPropertyValues("mooncake.local-hostname=127.0.0.1:" + port),
-                    new PortInUseFailureAnalyzer());
+                    (env) -> new PortInUseFailureAnalyzer());
             assertThat(analysis.getDescription()).contains("set by 'mooncake.local-hostname'");
             assertThat(analysis.getAction()).contains("drop ':port' from it");
         }
@@ -144,7 +172,7 @@ class MooncakeFailureAnalyzersTests {
             .withBean(TransferEngineFactory.class, () -> (config) -> {
                 throw new PortInUseException("tcp data", 16500, "cannot bind tcp data port 16500: Address already in use",
                         new BindException("Address already in use"));
-            }), new PortInUseFailureAnalyzer());
+            }), (env) -> new PortInUseFailureAnalyzer());
         assertThat(analysis.getDescription()).startsWith("Mooncake cannot listen on port 16500, set by "
                 + "'mooncake.tcp-data-port'");
     }
@@ -153,11 +181,26 @@ class MooncakeFailureAnalyzersTests {
     void unavailableProtocolWithoutFallback() {
         FailureAnalysis analysis = analyze(this.contextRunner.withBean(TransferEngineFactory.class, () -> (config) -> {
             throw new TransportUnavailableException("rdma", "no device in sysfs class/infiniband");
-        }), new TransportUnavailableFailureAnalyzer());
+        }), TransportUnavailableFailureAnalyzer::new);
         assertThat(analysis.getDescription()).isEqualTo("The Mooncake protocol 'rdma' requested by mooncake.protocol "
-                + "cannot run on this host: no device in sysfs class/infiniband. Fallback to tcp is off "
-                + "(mooncake.fallback-to-tcp=false).");
-        assertThat(analysis.getAction()).contains("mooncake.fallback-to-tcp=true").contains("mooncake.protocol=tcp");
+                + "(from default) cannot run on this host: no device in sysfs class/infiniband. Fallback to tcp is off "
+                + "(mooncake.fallback-to-tcp=false, from default).");
+        assertThat(analysis.getAction()).contains("set mooncake.fallback-to-tcp=true").contains("set mooncake.protocol=tcp");
+    }
+
+    @Test
+    void unavailableProtocolNamesTheEnvironmentVariableThatOverridesTheYmlAndAdvisesChangingIt() {
+        FailureAnalysis analysis = analyze(this.contextRunner.withPropertyValues("mooncake.protocol=tcp")
+            .withInitializer((context) -> context.getEnvironment()
+                .getPropertySources()
+                .addFirst(TestEnvironments.mappedEnvironment(Map.of("MOONCAKE_PROTOCOL", "efa"))))
+            .withBean(TransferEngineFactory.class, () -> (config) -> {
+                throw new TransportUnavailableException("efa", "no EFA device");
+            }), TransportUnavailableFailureAnalyzer::new);
+        assertThat(analysis.getDescription()).contains("(from System Environment Property \"MOONCAKE_PROTOCOL\", "
+                + "overriding 'tcp' from ");
+        assertThat(analysis.getAction()).contains("set environment variable MOONCAKE_PROTOCOL=tcp, or unset it (it "
+                + "overrides ").doesNotContain("set mooncake.protocol=tcp");
     }
 
     @Test
@@ -178,17 +221,20 @@ class MooncakeFailureAnalyzersTests {
             })
             .forEach((analyzer) -> registered.add(analyzer.getClass().getName()));
         assertThat(registered).contains(InvalidProtocolFailureAnalyzer.class.getName(),
+                MetadataClientMissingFailureAnalyzer.class.getName(),
                 MetadataServerUnreachableFailureAnalyzer.class.getName(),
                 SegmentAllocationFailureAnalyzer.class.getName(), PortInUseFailureAnalyzer.class.getName(),
                 TransportUnavailableFailureAnalyzer.class.getName(),
                 InvalidMooncakeSettingFailureAnalyzer.class.getName());
     }
 
-    private static FailureAnalysis analyze(ApplicationContextRunner runner, FailureAnalyzer analyzer) {
+    private static FailureAnalysis analyze(ApplicationContextRunner runner,
+            java.util.function.Function<org.springframework.core.env.Environment, FailureAnalyzer> analyzer) {
         FailureAnalysis[] result = new FailureAnalysis[1];
-        runner.run((context) -> {
+        org.springframework.core.env.Environment[] environment = new org.springframework.core.env.Environment[1];
+        runner.withInitializer((context) -> environment[0] = context.getEnvironment()).run((context) -> {
             assertThat(context).hasFailed();
-            result[0] = analyzer.analyze(context.getStartupFailure());
+            result[0] = analyzer.apply(environment[0]).analyze(context.getStartupFailure());
         });
         assertThat(result[0]).as("analysis").isNotNull();
         return result[0];

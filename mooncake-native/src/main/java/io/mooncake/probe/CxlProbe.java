@@ -70,10 +70,13 @@ public final class CxlProbe extends AbstractProbe<CxlProbe.DaxDevice> {
                     "set " + MC_CXL_DEV_PATH + "=" + daxes.get(0).devicePath(), details), daxes);
         }
         details.put(MC_CXL_DEV_PATH, path);
+        String sizeNote = ctx.env(MC_CXL_DEV_SIZE) == null ? "size from sysfs" : ctx.env(MC_CXL_DEV_SIZE) + " bytes";
         Optional<ProbeResult> file = Accelerators.checkFiles(ctx, kind(), List.of(path), MC_CXL_DEV_PATH
-                + " names a device that is not there", "set " + MC_CXL_DEV_PATH + " to one of "
-                        + daxes.stream().map(DaxDevice::devicePath).toList(),
-                "give this user read-write access to " + path, details);
+                + " names a device that is not there (" + sizeNote + " to map)", "set " + MC_CXL_DEV_PATH + " to "
+                        + (daxes.isEmpty() ? "a device-DAX device (daxctl list) or a file on a tmpfs every engine "
+                                + "of the host mounts" : "one of " + daxes.stream().map(DaxDevice::devicePath).toList()),
+                "give this user read-write access to " + path + " (" + sizeNote + " to map): a udev rule or group "
+                        + "for /dev/dax*, chmod for a file", details);
         if (file.isPresent()) {
             return new Scan<>(file.get(), daxes);
         }
@@ -81,6 +84,16 @@ public final class CxlProbe extends AbstractProbe<CxlProbe.DaxDevice> {
         long sysSize = daxes.stream().filter(d -> d.name().equals(devName)).mapToLong(DaxDevice::size).findFirst()
                 .orElse(0);
         String sizeVar = ctx.env(MC_CXL_DEV_SIZE);
+        Path devPath = ctx.path(path);
+        // A file standing in for the device (no sysfs entry): its length is the size.
+        boolean plainFile = sysSize == 0 && java.nio.file.Files.isRegularFile(devPath);
+        if (plainFile) {
+            try {
+                sysSize = java.nio.file.Files.size(devPath);
+            } catch (java.io.IOException e) {
+                sysSize = 0;
+            }
+        }
         long size = sysSize;
         if (sizeVar != null) {
             size = Sysfs.parseLong(sizeVar, -1);
@@ -90,18 +103,25 @@ public final class CxlProbe extends AbstractProbe<CxlProbe.DaxDevice> {
                         + "it to use the size in sysfs", details), daxes);
             }
             if (sysSize > 0 && size > sysSize) {
-                return new Scan<>(ProbeResult.missing(kind(), Cause.INIT_FAILED, MC_CXL_DEV_SIZE + "=" + size
-                        + " exceeds the size of " + devName + " (" + sysSize + " bytes)", "lower " + MC_CXL_DEV_SIZE
-                        + " or unset it", details), daxes);
+                return new Scan<>(ProbeResult.missing(kind(), Cause.INIT_FAILED, "CXL device " + path + " is "
+                        + sysSize + " bytes, smaller than the " + size + " bytes requested (" + MC_CXL_DEV_SIZE + ")",
+                        "set " + MC_CXL_DEV_SIZE + " to at most " + sysSize + " or unset it"
+                                + (plainFile ? ", or grow the file (truncate -s " + size + " " + path + ")" : ""),
+                        details), daxes);
             }
         }
         if (size <= 0) {
+            if (plainFile) {
+                return new Scan<>(ProbeResult.missing(kind(), Cause.INIT_FAILED, "CXL device " + path + " is an "
+                        + "empty file (0 bytes)", "grow it (truncate -s <bytes> " + path + ") or point "
+                        + MC_CXL_DEV_PATH + " at a device-DAX device", details), daxes);
+            }
             return new Scan<>(ProbeResult.missing(kind(), Cause.INIT_FAILED, "size of " + path + " is unknown (no "
                     + ctx.path("/sys/bus/dax/devices/" + devName + "/size") + ")", "set " + MC_CXL_DEV_SIZE
                     + " to its size in bytes", details), daxes);
         }
         details.put("size", Long.toString(size));
         return new Scan<>(ProbeResult.found(kind(), "CXL device " + path + " (" + size + " bytes"
-                + (sizeVar != null ? ", from " + MC_CXL_DEV_SIZE : ", from sysfs") + ")", details), daxes);
+                + (sizeVar != null ? ", from " + MC_CXL_DEV_SIZE : plainFile ? ", the file's length" : ", from sysfs") + ")", details), daxes);
     }
 }

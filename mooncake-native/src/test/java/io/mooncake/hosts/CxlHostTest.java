@@ -2,7 +2,6 @@ package io.mooncake.hosts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mooncake.engine.select.SelectionReport;
 import io.mooncake.engine.transport.Availability;
 import io.mooncake.engine.transport.Availability.Cause;
 import io.mooncake.probe.CxlProbe;
@@ -62,16 +61,13 @@ class CxlHostTest {
     }
 
     @Test
-    void withTheDeviceNamedCxlIsNotImplementedAndSizedFromSysfs() {
+    void withTheDeviceNamedCxlIsAvailableAndSizedFromSysfs() {
         Availability a = cxl(Map.of("MC_CXL_DEV_PATH", "/dev/dax0.0"));
 
-        assertThat(a.cause()).isEqualTo(Cause.NOT_IMPLEMENTED);
-        assertThat(a.reason()).isEqualTo("cxl data path is not implemented in this release (CXL device /dev/dax0.0 "
-                + "(68719476736 bytes, from sysfs))");
-        SelectionReport report = Hosts.select(libs, access, Hosts.config(root, "cxl", "",
-                Map.of("MC_CXL_DEV_PATH", "/dev/dax0.0")));
-        assertThat(report.fellBack()).isTrue();
-        assertThat(report.active()).containsExactly("tcp");
+        assertThat(a.available()).as(a.describe()).isTrue();
+        assertThat(a.reason()).isEqualTo("CXL device /dev/dax0.0 (68719476736 bytes, from sysfs); every engine of the "
+                + "host maps it");
+        assertThat(a.details()).containsEntry("size", Long.toString(SIZE));
     }
 
     @Test
@@ -89,7 +85,9 @@ class CxlHostTest {
 
         assertThat(bad.cause()).isEqualTo(Cause.INIT_FAILED);
         assertThat(bad.reason()).isEqualTo("MC_CXL_DEV_SIZE='64GB' is not a positive byte count");
-        assertThat(big.reason()).isEqualTo("MC_CXL_DEV_SIZE=68719476737 exceeds the size of dax0.0 (68719476736 bytes)");
+        assertThat(big.reason()).isEqualTo("CXL device /dev/dax0.0 is 68719476736 bytes, smaller than the "
+                + "68719476737 bytes requested (MC_CXL_DEV_SIZE)");
+        assertThat(big.fix()).startsWith("set MC_CXL_DEV_SIZE to at most 68719476736 or unset it");
     }
 
     @Test
@@ -97,7 +95,8 @@ class CxlHostTest {
         Availability a = cxl(Map.of("MC_CXL_DEV_PATH", "/dev/dax9.0"));
 
         assertThat(a.cause()).isEqualTo(Cause.NO_DEVICE);
-        assertThat(a.reason()).startsWith("/dev/dax9.0 does not exist");
+        assertThat(a.reason()).startsWith("/dev/dax9.0 does not exist: MC_CXL_DEV_PATH names a device that is not "
+                + "there (size from sysfs to map)");
         assertThat(a.fix()).contains("[/dev/dax0.0]");
     }
 }

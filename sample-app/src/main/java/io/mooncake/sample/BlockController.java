@@ -33,7 +33,14 @@ public class BlockController {
 
     /** Stores the request body as block {@code id} in this instance's global segment. */
     @PutMapping(path = "/blocks/{id}", consumes = MediaType.ALL_VALUE)
-    ResponseEntity<BlockLocation> put(@PathVariable String id, @RequestBody(required = false) byte[] data) {
+    ResponseEntity<BlockLocation> put(@PathVariable String id, @RequestBody(required = false) byte[] data,
+            @org.springframework.web.bind.annotation.RequestHeader(name = "Content-Type", required = false)
+            String contentType) {
+        if (contentType != null && (contentType.startsWith(MediaType.APPLICATION_FORM_URLENCODED_VALUE)
+                || contentType.startsWith("multipart/"))) {
+            // a form body is parsed into parameters by the servlet stack: the block would be stored empty
+            throw new FormBodyException(contentType);
+        }
         return ResponseEntity.status(HttpStatus.CREATED).body(this.store.put(id, (data != null) ? data : new byte[0]));
     }
 
@@ -88,23 +95,56 @@ public class BlockController {
         return ResponseEntity.status(HttpStatus.CREATED).body(this.peers.push(peer, id));
     }
 
+    // Every error is an RFC 9457 problem: a title, a status, a detail that says what went wrong and
+    // what to do (spring.mvc.problemdetails.enabled does the same for Spring's own errors).
+
     @ExceptionHandler(PeerTransfers.NoSuchBlockException.class)
     ProblemDetail noSuchBlock(PeerTransfers.NoSuchBlockException ex) {
-        return ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, ex.getMessage());
+        return problem(HttpStatus.NOT_FOUND, "No such block", ex.getMessage() + "; GET /blocks lists the blocks");
     }
 
     @ExceptionHandler(IllegalArgumentException.class)
     ProblemDetail badRequest(IllegalArgumentException ex) {
-        return ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, ex.getMessage());
+        return problem(HttpStatus.BAD_REQUEST, "Bad request", ex.getMessage());
+    }
+
+    @ExceptionHandler(FormBodyException.class)
+    ProblemDetail formBody(FormBodyException ex) {
+        return problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Block body must be raw bytes", ex.getMessage());
     }
 
     @ExceptionHandler(BlockStore.StoreFullException.class)
     ProblemDetail storeFull(BlockStore.StoreFullException ex) {
-        return ProblemDetail.forStatusAndDetail(HttpStatus.INSUFFICIENT_STORAGE, ex.getMessage());
+        return problem(HttpStatus.INSUFFICIENT_STORAGE, "Store full", ex.getMessage()
+                + "; delete blocks or raise mooncake.global-segment-size");
+    }
+
+    @ExceptionHandler(PeerTransfers.StagingBusyException.class)
+    ResponseEntity<ProblemDetail> stagingBusy(PeerTransfers.StagingBusyException ex) {
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "1")
+            .body(problem(HttpStatus.SERVICE_UNAVAILABLE, "Staging pool busy", ex.getMessage()));
     }
 
     @ExceptionHandler({ PeerTransfers.PeerException.class, MooncakeException.class })
     ProblemDetail peerFailed(RuntimeException ex) {
-        return ProblemDetail.forStatusAndDetail(HttpStatus.BAD_GATEWAY, ex.getMessage());
+        return problem(HttpStatus.BAD_GATEWAY, "Peer transfer failed", ex.getMessage());
+    }
+
+    private static ProblemDetail problem(HttpStatus status, String title, String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setTitle(title);
+        return problem;
+    }
+
+    /** A PUT whose body was sent as a form (curl's default for --data). */
+    static class FormBodyException extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        FormBodyException(String contentType) {
+            super("the body was sent as " + contentType + ", which is parsed as a form, so the block would be "
+                    + "stored empty; send the bytes as application/octet-stream, e.g. curl -X PUT --data-binary @file "
+                    + "-H 'Content-Type: application/octet-stream' ...");
+        }
     }
 }

@@ -58,7 +58,8 @@ public class PeerTransfers {
             .body(BlockLocation.class));
         RemoteBuffer buffer = remoteBuffer(remote);
         MooncakeLocalBufferPool staging = this.pool.getIfAvailable();
-        if (staging == null || remote.length() == 0) {
+        // A block larger than the whole staging pool is read straight into its place in the store.
+        if (staging == null || remote.length() == 0 || remote.length() > staging.size()) {
             BlockLocation reserved = this.store.reserve(id, remote.length());
             try {
                 transfer(TransferRequest.read(this.store.segment().buffer(), reserved.offset(), buffer, remote.offset(),
@@ -70,7 +71,15 @@ public class PeerTransfers {
             this.store.commit(id);
             return this.store.get(id);
         }
-        try (MooncakeLocalBufferPool.Lease lease = staging.lease(remote.length())) {
+        MooncakeLocalBufferPool.Lease leased;
+        try {
+            leased = staging.lease(remote.length());
+        } catch (IllegalStateException ex) {
+            throw new StagingBusyException("the local staging pool (" + staging.size() + " bytes, "
+                    + "mooncake.local-buffer-size) has no free range of " + remote.length() + " bytes now: other "
+                    + "pulls hold it; retry shortly, or raise mooncake.local-buffer-size");
+        }
+        try (MooncakeLocalBufferPool.Lease lease = leased) {
             transfer(TransferRequest.read(lease.buffer(), lease.offset(), buffer, remote.offset(), remote.length()),
                     "read", peer, id);
             byte[] data = new byte[(int) remote.length()];
@@ -152,7 +161,35 @@ public class PeerTransfers {
         } catch (NoSuchBlockException ex) {
             throw ex;
         } catch (RestClientException ex) {
-            throw new PeerException("peer " + peer + " did not answer: " + ex.getMessage());
+            throw new PeerException("peer " + peer + " did not answer: " + rootCause(ex)
+                    + "; check that a sample instance serves HTTP on " + peer);
+        }
+    }
+
+    /** The innermost cause in words: its message, or its type when it has none (a refused connect has none). */
+    static String rootCause(Throwable ex) {
+        Throwable t = ex;
+        for (Throwable c = ex; c != null; c = (c.getCause() == c) ? null : c.getCause()) {
+            t = c;
+            if (c instanceof java.net.ConnectException) {
+                break; // the JDK client wraps a refused connect around a ClosedChannelException
+            }
+        }
+        String message = t.getMessage();
+        String type = t.getClass().getSimpleName();
+        if (t instanceof java.net.ConnectException) {
+            return "connection refused" + ((message != null && !message.isBlank()) ? " (" + message + ")" : "");
+        }
+        return (message != null && !message.isBlank()) ? message + " (" + type + ")" : type;
+    }
+
+    /** The staging pool is fully leased by other pulls right now. */
+    public static class StagingBusyException extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        StagingBusyException(String message) {
+            super(message);
         }
     }
 

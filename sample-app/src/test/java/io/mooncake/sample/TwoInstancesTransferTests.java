@@ -25,7 +25,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * engines: one is this test's context, the other is started beside it.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = { "mooncake.handshake-port=0", "mooncake.global-segment-size=8MB",
+        properties = { "mooncake.handshake-port=0", "mooncake.global-segment-size=16MB",
                 "mooncake.local-buffer-size=4MB" })
 class TwoInstancesTransferTests {
 
@@ -47,7 +47,7 @@ class TwoInstancesTransferTests {
     @BeforeAll
     static void startOtherInstance() {
         other = new SpringApplicationBuilder(SampleApplication.class).run("--server.port=0",
-                "--mooncake.handshake-port=0", "--mooncake.global-segment-size=8MB", "--mooncake.local-buffer-size=4MB",
+                "--mooncake.handshake-port=0", "--mooncake.global-segment-size=16MB", "--mooncake.local-buffer-size=4MB",
                 "--spring.main.banner-mode=off");
         otherPort = Integer.parseInt(other.getEnvironment().getProperty("local.server.port"));
     }
@@ -104,13 +104,52 @@ class TwoInstancesTransferTests {
 
     @Test
     void blockLargerThanTheSegmentIsRejected() throws Exception {
-        assertThat(send("PUT", this.port, "/blocks/huge", new byte[9 << 20]).statusCode()).isEqualTo(507);
+        assertThat(send("PUT", this.port, "/blocks/huge", new byte[17 << 20]).statusCode()).isEqualTo(507);
+    }
+
+    @Test
+    void blockLargerThanTheStagingPoolIsPulledStraightIntoTheStore() throws Exception {
+        byte[] data = random((4 << 20) + 12345, 3); // the staging pool is 4 MB
+        assertThat(send("PUT", otherPort, "/blocks/big", data).statusCode()).isEqualTo(201);
+        HttpResponse<byte[]> pulled = send("GET", this.port, "/peers/127.0.0.1:" + otherPort + "/blocks/big", null);
+        assertThat(pulled.statusCode()).isEqualTo(200);
+        assertThat(pulled.body()).isEqualTo(data);
+    }
+
+    @Test
+    void aFormEncodedPutIsRefusedWithAProblemThatSaysHowToSendBytes() throws Exception {
+        HttpResponse<byte[]> put = send("PUT", this.port, "/blocks/form", "hello=world".getBytes(),
+                "application/x-www-form-urlencoded");
+        assertThat(put.statusCode()).isEqualTo(415);
+        assertThat(put.headers().firstValue("Content-Type")).hasValueSatisfying(
+                (type) -> assertThat(type).startsWith("application/problem+json"));
+        assertThat(new String(put.body())).contains("\"title\":\"Block body must be raw bytes\"")
+            .contains("application/octet-stream").contains("--data-binary");
+        assertThat(send("GET", this.port, "/blocks/form", null).statusCode()).as("nothing stored").isEqualTo(404);
+    }
+
+    @Test
+    void aPeerThatIsDownIsABadGatewayProblemNamingTheCause() throws Exception {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        HttpResponse<byte[]> pulled = send("GET", this.port, "/peers/127.0.0.1:" + closed + "/blocks/any", null);
+        assertThat(pulled.statusCode()).isEqualTo(502);
+        String body = new String(pulled.body());
+        assertThat(body).contains("\"title\":\"Peer transfer failed\"").contains("connection refused")
+            .contains("check that a sample instance serves HTTP on 127.0.0.1:" + closed).doesNotContain(": null");
     }
 
     private HttpResponse<byte[]> send(String method, int port, String path, byte[] body)
             throws IOException, InterruptedException {
+        return send(method, port, path, body, "application/octet-stream");
+    }
+
+    private HttpResponse<byte[]> send(String method, int port, String path, byte[] body, String contentType)
+            throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .header("Content-Type", "application/octet-stream")
+            .header("Content-Type", contentType)
             .method(method, (body != null) ? HttpRequest.BodyPublishers.ofByteArray(body)
                     : HttpRequest.BodyPublishers.noBody())
             .build();

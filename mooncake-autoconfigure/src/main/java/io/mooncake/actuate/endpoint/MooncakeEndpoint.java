@@ -45,7 +45,11 @@ public class MooncakeEndpoint {
     @ReadOperation
     public MooncakeDescriptor mooncake() {
         SelectionReport selection = this.engine.selection();
-        return new MooncakeDescriptor(this.engine.localSegmentName(),
+        io.mooncake.engine.core.AdvertisedAddress a = this.engine.advertisedAddress();
+        int dataPort = (this.engine.localDescriptor() != null) ? this.engine.localDescriptor().tcpDataPort() : 0;
+        AddressDescriptor address = (a == null) ? null
+                : new AddressDescriptor(a.host(), a.how(), a.warning(), this.engine.rpcPort(), dataPort);
+        return new MooncakeDescriptor(this.engine.localSegmentName(), address,
                 new MetadataDescriptor(this.engine.metadataDescription(), this.engine.metadataReachable()),
                 selection(selection), this.engine.transportStats(), memory(this.engine.registeredMemory()),
                 peers(this.engine.peers()), traffic(this.engine.stats()),
@@ -108,6 +112,7 @@ public class MooncakeEndpoint {
      * The endpoint's answer.
      *
      * @param segment this node's segment name
+     * @param advertised the address peers connect to, how it was chosen, and the listening ports
      * @param metadata the metadata service and whether it answers
      * @param selection protocols requested and running, and why
      * @param transports per running transport, its facts (ports, connections, rejected requests)
@@ -116,10 +121,22 @@ public class MooncakeEndpoint {
      * @param traffic bytes and requests so far
      * @param hardware probes and topology; {@code null} without mooncake-native
      */
-    public record MooncakeDescriptor(String segment, MetadataDescriptor metadata, SelectionDescriptor selection,
+    public record MooncakeDescriptor(String segment, AddressDescriptor advertised, MetadataDescriptor metadata, SelectionDescriptor selection,
             Map<String, Map<String, Object>> transports, List<MemoryDescriptor> registeredMemory,
             List<PeerDescriptor> peers, TrafficDescriptor traffic, HardwareDescriptor hardware)
             implements OperationResponseBody {
+    }
+
+    /**
+     * Where peers reach this node.
+     *
+     * @param host the advertised host or address
+     * @param how how it was chosen (bind address, local-hostname, the default route's interface)
+     * @param warning why peers on other hosts may not reach it, or {@code null}
+     * @param handshakePort the handshake (RPC) listener port
+     * @param tcpDataPort the tcp data listener port, 0 without tcp ({@code mooncake.tcp-data-port} fixes it)
+     */
+    public record AddressDescriptor(String host, String how, String warning, int handshakePort, int tcpDataPort) {
     }
 
     /** The metadata service in words (never credentials) and whether it answered its last call. */

@@ -13,7 +13,9 @@ import org.springframework.util.ClassUtils;
  * ({@code DOWN, OUT_OF_SERVICE, DEGRADED, UP, UNKNOWN}), as a default with the lowest precedence: an
  * application that sets {@code management.endpoint.health.status.order} itself keeps its order
  * (add DEGRADED to it, or the aggregate ignores it). Without this, Boot's aggregator would skip
- * DEGRADED and the overall status would read UP. HTTP mapping stays Boot's default: 200.
+ * DEGRADED and the overall status would read UP. HTTP mapping stays Boot's default: 200. Also shows
+ * the readiness group's components (names and statuses only), so that mooncake's membership is
+ * visible; an application that sets {@code show-components} for the group keeps its choice.
  */
 public class MooncakeHealthEnvironmentPostProcessor implements EnvironmentPostProcessor, Ordered {
 
@@ -22,6 +24,12 @@ public class MooncakeHealthEnvironmentPostProcessor implements EnvironmentPostPr
     static final String STATUS_ORDER = "management.endpoint.health.status.order";
 
     static final String DEFAULT_ORDER = "DOWN,OUT_OF_SERVICE,DEGRADED,UP,UNKNOWN";
+
+    /**
+     * Shows the readiness group's members and their statuses (not their details, which follow
+     * {@code show-details}), so {@code /actuator/health/readiness} says that mooncake is a member.
+     */
+    static final String READINESS_SHOW_COMPONENTS = "management.endpoint.health.group.readiness.show-components";
 
     private static final String HEALTH_CLASS = "org.springframework.boot.health.contributor.Status";
 
@@ -32,7 +40,8 @@ public class MooncakeHealthEnvironmentPostProcessor implements EnvironmentPostPr
             return;
         }
         environment.getPropertySources()
-            .addLast(new MapPropertySource(SOURCE_NAME, Map.of(STATUS_ORDER, DEFAULT_ORDER)));
+            .addLast(new MapPropertySource(SOURCE_NAME, Map.of(STATUS_ORDER, DEFAULT_ORDER,
+                    READINESS_SHOW_COMPONENTS, "always")));
     }
 
     @Override

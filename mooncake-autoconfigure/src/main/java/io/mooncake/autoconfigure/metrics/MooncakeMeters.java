@@ -21,6 +21,16 @@ public enum MooncakeMeters {
     /** Counter, unit bytes, tags peer, op: bytes of completed requests per peer (capped, see max-peer-series). */
     TRANSFER_PEER_BYTES("mooncake.transfer.peer.bytes"),
 
+    /**
+     * Counter, unit bytes, tags protocol, op: bytes this node served to peers (op READ: peers read
+     * from it; WRITE: peers wrote into it). Counted where the target takes part (tcp), not for
+     * same-process or shared-memory copies, which the initiator makes alone.
+     */
+    SERVED_BYTES("mooncake.served.bytes"),
+
+    /** Counter, tags protocol, op, outcome (COMPLETED, REJECTED): requests peers made of this node. */
+    SERVED_REQUESTS("mooncake.served.requests"),
+
     /** Counter, tags from, to, reason: protocols the engine replaced at startup. */
     TRANSPORT_FALLBACKS("mooncake.transport.fallbacks"),
 

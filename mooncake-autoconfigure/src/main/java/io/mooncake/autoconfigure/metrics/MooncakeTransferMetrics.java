@@ -39,6 +39,17 @@ public final class MooncakeTransferMetrics implements TransferListener {
 
     private static final OpCode[] OPS = OpCode.values();
 
+    /**
+     * Histogram buckets (19 instead of the ~70 of a Micrometer percentile histogram): enough for the
+     * dashboard's p50/p99/p99.9 from 50 us to a minute.
+     */
+    static final Duration[] LATENCY_BUCKETS = { Duration.ofNanos(50_000), Duration.ofNanos(100_000),
+            Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofNanos(2_500_000),
+            Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+            Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+            Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
+            Duration.ofSeconds(60) };
+
     private volatile int maxPeerSeries;
 
     private volatile Meters meters;
@@ -89,6 +100,9 @@ public final class MooncakeTransferMetrics implements TransferListener {
         Meters m = new Meters(registry, this.maxPeerSeries);
         for (String protocol : protocols) {
             m.timers(protocol);
+            if (!"local".equals(protocol) && !"shm".equals(protocol)) {
+                m.served(protocol); // local and shm copies are made by the initiator alone
+            }
         }
         this.meters = m;
     }
@@ -123,6 +137,29 @@ public final class MooncakeTransferMetrics implements TransferListener {
         }
     }
 
+    /**
+     * A peer's request this node served: {@code mooncake.served.bytes{protocol,op}} and
+     * {@code mooncake.served.requests{protocol,op,outcome}} (outcome COMPLETED or REJECTED).
+     */
+    @Override
+    public void onServed(String protocol, OpCode op, long bytes, TransferState outcome) {
+        Meters m = this.meters;
+        if (m == null) {
+            return;
+        }
+        Counter[] c = m.served.get(protocol);
+        if (c == null) {
+            c = m.served(protocol);
+        }
+        int o = op.ordinal();
+        if (outcome == TransferState.COMPLETED) {
+            c[o].increment(bytes);
+            c[OPS.length + o * 2].increment();
+        } else {
+            c[OPS.length + o * 2 + 1].increment();
+        }
+    }
+
     /** Index of an outcome in {@link #OUTCOMES}, or -1. */
     private static int outcomeIndex(TransferState outcome) {
         switch (outcome) {
@@ -148,6 +185,12 @@ public final class MooncakeTransferMetrics implements TransferListener {
 
         /** Per protocol: timers indexed {@code op * OUTCOMES.length + outcome}. */
         final ConcurrentHashMap<String, Timer[]> timers = new ConcurrentHashMap<>();
+
+        /**
+         * Per protocol: served bytes by op (indexes 0..ops-1), then requests by op and outcome
+         * ({@code ops + op * 2}: COMPLETED, {@code + 1}: REJECTED).
+         */
+        final ConcurrentHashMap<String, Counter[]> served = new ConcurrentHashMap<>();
 
         /** Per admitted peer: counters indexed by op. */
         final ConcurrentHashMap<String, Counter[]> peers = new ConcurrentHashMap<>();
@@ -184,17 +227,39 @@ public final class MooncakeTransferMetrics implements TransferListener {
                 Timer[] t = new Timer[OPS.length * OUTCOMES.length];
                 for (OpCode op : OPS) {
                     for (int o = 0; o < OUTCOMES.length; o++) {
+                        // fixed buckets for the dashboard's latency quantiles; every outcome has them,
+                        // since Prometheus needs one type (histogram) per metric name
                         t[op.ordinal() * OUTCOMES.length + o] = Timer
                             .builder(MooncakeMeters.TRANSFER_REQUESTS.meterName())
                             .description("Mooncake transfer requests, from submission to the end")
                             .tags("protocol", p, "op", op.name(), "outcome", OUTCOMES[o].name())
-                            .publishPercentileHistogram()
-                            .minimumExpectedValue(Duration.ofNanos(10_000))
-                            .maximumExpectedValue(Duration.ofSeconds(60))
+                            .serviceLevelObjectives(LATENCY_BUCKETS)
                             .register(this.registry);
                     }
                 }
                 return t;
+            });
+        }
+
+        Counter[] served(String protocol) {
+            return this.served.computeIfAbsent(protocol, (p) -> {
+                Counter[] c = new Counter[OPS.length * 3];
+                for (OpCode op : OPS) {
+                    c[op.ordinal()] = Counter.builder(MooncakeMeters.SERVED_BYTES.meterName())
+                        .description("Bytes this node served to peers' requests (READ: read from it, WRITE: written into it)")
+                        .baseUnit(BaseUnits.BYTES)
+                        .tags("protocol", p, "op", op.name())
+                        .register(this.registry);
+                    c[OPS.length + op.ordinal() * 2] = Counter.builder(MooncakeMeters.SERVED_REQUESTS.meterName())
+                        .description("Requests peers made of this node, served or rejected")
+                        .tags("protocol", p, "op", op.name(), "outcome", "COMPLETED")
+                        .register(this.registry);
+                    c[OPS.length + op.ordinal() * 2 + 1] = Counter.builder(MooncakeMeters.SERVED_REQUESTS.meterName())
+                        .description("Requests peers made of this node, served or rejected")
+                        .tags("protocol", p, "op", op.name(), "outcome", "REJECTED")
+                        .register(this.registry);
+                }
+                return c;
             });
         }
 

@@ -33,6 +33,11 @@ class MooncakeEndpointAutoConfigurationTests {
             MooncakeDescriptor d = context.getBean(MooncakeEndpoint.class).mooncake();
 
             assertThat(d.segment()).isEqualTo(engine.localSegmentName());
+            assertThat(d.advertised().host()).isEqualTo("127.0.0.1");
+            assertThat(d.advertised().how()).isNotBlank();
+            assertThat(d.advertised().handshakePort()).isEqualTo(engine.rpcPort());
+            assertThat(d.advertised().tcpDataPort()).isPositive()
+                .isEqualTo(engine.transportStats().get("tcp").get("dataPort"));
             assertThat(d.selection().requested()).containsExactly("rdma");
             assertThat(d.selection().primary()).isEqualTo("tcp");
             assertThat(d.selection().fellBack()).isTrue();
@@ -58,6 +63,20 @@ class MooncakeEndpointAutoConfigurationTests {
                 .doesNotContain(Long.toString(buffer.address()))
                 .doesNotContain(Long.toHexString(buffer.address()))
                 .doesNotContain("\"address\"");
+        });
+    }
+
+    @Test
+    void aFixedTcpDataPortIsUsedAndShown() throws java.io.IOException {
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        int fixed = port;
+        this.contextRunner.withPropertyValues("mooncake.tcp-data-port=" + fixed).run((context) -> {
+            MooncakeDescriptor d = context.getBean(MooncakeEndpoint.class).mooncake();
+            assertThat(d.advertised().tcpDataPort()).isEqualTo(fixed);
+            assertThat(context.getBean(MooncakeEngine.class).localDescriptor().tcpDataPort()).isEqualTo(fixed);
         });
     }
 

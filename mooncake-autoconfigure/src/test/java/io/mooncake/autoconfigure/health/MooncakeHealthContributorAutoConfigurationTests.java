@@ -98,6 +98,18 @@ class MooncakeHealthContributorAutoConfigurationTests {
     }
 
     @Test
+    void readinessShowsThatMooncakeIsAMemberWithoutDetails() {
+        this.probesRunner.withBean(MooncakeEngine.class, TestEngines::mock).run((context) -> {
+            HealthEndpoint health = started(context);
+            var readiness = health.healthForPath("readiness");
+            assertThat(readiness).isInstanceOf(org.springframework.boot.health.actuate.endpoint.CompositeHealthDescriptor.class);
+            var components = ((org.springframework.boot.health.actuate.endpoint.CompositeHealthDescriptor) readiness)
+                .getComponents();
+            assertThat(components).containsKeys("mooncake", "readinessState");
+        });
+    }
+
+    @Test
     void healthyEngineKeepsThePodReady() {
         this.probesRunner.withBean(MooncakeEngine.class, TestEngines::mock).run((context) -> {
             HealthEndpoint health = started(context);

@@ -147,4 +147,56 @@ class MooncakeMetricsAutoConfigurationTests {
                     .doesNotContain("bytes_bytes");
             });
     }
+
+    @Test
+    void servedTrafficIsCountedOnTheTargetByProtocolAndRegisteredAtZero() {
+        this.contextRunner.run((context) -> {
+            MooncakeEngine target = context.getBean(MooncakeEngine.class);
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            assertThat(registry.get("mooncake.served.bytes").tags("protocol", "tcp", "op", "READ").counter().count())
+                .as("registered at zero before any traffic").isZero();
+            assertThat(registry.get("mooncake.served.requests")
+                .tags("protocol", "tcp", "op", "WRITE", "outcome", "REJECTED")
+                .counter()
+                .count()).isZero();
+            LocalBuffer served = target.allocateBuffer(1 << 16, "cpu:0");
+            try (MooncakeEngine initiator = MooncakeEngine.start(io.mooncake.engine.config.EngineConfig.builder()
+                .localHostname("127.0.0.1")
+                .ioThreads(1)
+                .disabledTransports("local,shm")
+                .build())) {
+                LocalBuffer local = initiator.allocateBuffer(1 << 16, "cpu:0");
+                initiator.transferSyncRead(target.localSegmentName(), local.address(), served.address(), 5000);
+                initiator.transferSyncWrite(target.localSegmentName(), local.address(), served.address(), 3000);
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() -> {
+                assertThat(registry.get("mooncake.served.bytes").tags("protocol", "tcp", "op", "READ").counter().count())
+                    .isEqualTo(5000);
+                assertThat(registry.get("mooncake.served.requests")
+                    .tags("protocol", "tcp", "op", "WRITE", "outcome", "COMPLETED")
+                    .counter()
+                    .count()).isEqualTo(1);
+            });
+            assertThat(registry.find("mooncake.served.bytes").tags("protocol", "local").counter())
+                .as("local copies are made by the initiator alone").isNull();
+        });
+    }
+
+    @Test
+    void theScrapeHasTheDashboardsFixedBucketsOnly() {
+        new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+                    PrometheusMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
+                    MooncakeAutoConfiguration.class, MooncakeMetricsAutoConfiguration.class))
+            .withPropertyValues("mooncake.local-hostname=127.0.0.1", "mooncake.io-threads=1")
+            .run((context) -> {
+                String scrape = context.getBean(PrometheusMeterRegistry.class).scrape();
+                long series = scrape.lines().filter((l) -> l.startsWith("mooncake_transfer_requests_seconds_count")).count();
+                long buckets = scrape.lines().filter((l) -> l.startsWith("mooncake_transfer_requests_seconds_bucket")).count();
+                assertThat(series).isPositive();
+                assertThat(buckets).as("buckets per series: the fixed ones and +Inf")
+                    .isEqualTo(series * (MooncakeTransferMetrics.LATENCY_BUCKETS.length + 1));
+                assertThat(scrape).contains("mooncake_served_bytes_total{op=\"READ\",protocol=\"tcp\"} 0.0");
+            });
+    }
 }

@@ -81,7 +81,8 @@ public final class MooncakeConfigFile {
             root = JSON.readTree(json);
         } catch (JacksonException e) {
             throw new MooncakeException(ErrorCode.MALFORMED_JSON, "Mooncake config file '" + source
-                    + "' is not valid JSON: " + e.getOriginalMessage(), e);
+                    + "' is not valid JSON at " + where(e.getLocation()) + ": " + e.getOriginalMessage()
+                    + "; fix the file (a truncated file ends before its closing '}')", e);
         }
         if (root == null || !root.isObject()) {
             throw new MooncakeException(ErrorCode.MALFORMED_JSON, "Mooncake config file '" + source
@@ -92,6 +93,12 @@ public final class MooncakeConfigFile {
         for (Map.Entry<String, JsonNode> e : root.properties()) {
             MooncakeSetting s = MooncakeSetting.ofJsonKey(e.getKey());
             if (s == null) {
+                String closest = closestKey(e.getKey());
+                if (closest != null) {
+                    throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, "unknown key \"" + e.getKey()
+                            + "\" in Mooncake config file '" + source + "' at " + keyLocation(json, e.getKey())
+                            + "; did you mean \"" + closest + "\"? Known keys: " + knownKeys());
+                }
                 ignored.add(e.getKey());
                 continue;
             }
@@ -103,6 +110,78 @@ public final class MooncakeConfigFile {
             values.put(s, s.normalize(text(s, node, origin), origin));
         }
         return new MooncakeConfigFile(source, values, ignored);
+    }
+
+    /**
+     * The known key an unknown one is a likely misspelling of (at most two edits apart, or differing
+     * only in case, '-' for '_'), or {@code null} when it is not close to any: such keys are ignored, as
+     * the reference does, and listed by {@link #ignoredKeys()}.
+     */
+    public static String closestKey(String key) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        String k = key.toLowerCase(java.util.Locale.ROOT).replace('-', '_');
+        for (MooncakeSetting s : MooncakeSetting.values()) {
+            int d = distance(k, s.jsonKey());
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = s.jsonKey();
+            }
+        }
+        return bestDistance <= Math.min(2, Math.max(1, key.length() / 4)) ? best : null;
+    }
+
+    /** The known keys, for messages. */
+    public static String knownKeys() {
+        List<String> keys = new ArrayList<>();
+        for (MooncakeSetting s : MooncakeSetting.values()) {
+            keys.add(s.jsonKey());
+        }
+        return String.join(", ", keys);
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private static String where(tools.jackson.core.TokenStreamLocation location) {
+        return location == null ? "an unknown position"
+                : "line " + location.getLineNr() + ", column " + location.getColumnNr();
+    }
+
+    /** The line and column of a top-level key, read with a streaming parser (the tree keeps no positions). */
+    private static String keyLocation(String json, String key) {
+        try (tools.jackson.core.JsonParser p = JSON.createParser(json)) {
+            int depth = 0;
+            for (tools.jackson.core.JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t.isStructStart()) {
+                    depth++;
+                } else if (t.isStructEnd()) {
+                    depth--;
+                } else if (t == tools.jackson.core.JsonToken.PROPERTY_NAME && depth == 1
+                        && key.equals(p.currentName())) {
+                    return where(p.currentTokenLocation());
+                }
+            }
+        } catch (JacksonException e) {
+            // already parsed once; cannot happen
+        }
+        return "an unknown position";
     }
 
     private static String text(MooncakeSetting s, JsonNode node, String origin) {

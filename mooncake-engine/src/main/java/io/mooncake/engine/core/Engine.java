@@ -41,15 +41,9 @@ import io.mooncake.engine.stats.ThroughputLog;
 import io.mooncake.engine.stats.TransferListener;
 import io.mooncake.engine.stats.TransferStats;
 import io.mooncake.engine.transport.TransportContext;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -99,6 +93,7 @@ final class Engine implements MooncakeEngine {
     private MetadataConnection metadata;
     private String segmentName;
     private String advertisedHost;
+    private AdvertisedAddress address;
     private volatile SegmentDescriptor localDescriptor;
     private volatile boolean started;
 
@@ -126,11 +121,17 @@ final class Engine implements MooncakeEngine {
     private void init() {
         metadata = MetadataConnection.parse(config.metadataServer());
         HostPort hostPort = HostPort.parse(config.localHostname());
-        advertisedHost = advertisedHost(config, metadata, hostPort.host());
-        // P2P: the name is host:port of the handshake listener, so a port in the hostname picks it.
-        // With a metadata server the name is only a key (as in the reference); the port is published.
-        int port = config.handshakePort() != 0 ? config.handshakePort()
-                : metadata.isP2p() ? Math.max(hostPort.port(), 0) : 0;
+        address = AdvertisedAddress.choose(config, metadata, hostPort.host());
+        advertisedHost = address.host();
+        // host:port means one thing in every mode: the port is the handshake listener's (P2P: the
+        // segment name is host:port; with a metadata server the name stays the key and the port is
+        // published in rpc_meta). mooncake.handshake-port, when set, wins.
+        int port = config.handshakePort() != 0 ? config.handshakePort() : Math.max(hostPort.port(), 0);
+        if (config.handshakePort() != 0 && hostPort.port() > 0 && hostPort.port() != config.handshakePort()) {
+            log.warn("mooncake.local-hostname '{}' names port {}, but mooncake.handshake-port {} wins; the "
+                    + "handshake listens on {}", config.localHostname(), hostPort.port(), config.handshakePort(),
+                    config.handshakePort());
+        }
         handshakeClient = new HandshakeClient(config.connectTimeout(), config.handshakeTimeout(),
                 config.handshakeMaxLength());
         handshake = HandshakeServer.start(config.bindAddress(), port, config.minRpcPort(), config.maxRpcPort(),
@@ -155,9 +156,16 @@ final class Engine implements MooncakeEngine {
             deadlines.scheduleAtFixedRate(new ThroughputLog(stats)::tick, every);
         }
         directory.publish(localDescriptor, new RpcMeta(advertisedHost, handshake.port()));
-        log.info("Mooncake transfer engine ready: segment {}, protocol {} (running {}), handshake port {}, "
-                + "metadata {}", segmentName, transports.primary(), transports.names(), handshake.port(),
-                directory.describe());
+        log.info("Mooncake advertised address {}: {}", advertisedHost, address.how());
+        if (address.warning() != null && metadata.isP2p()) {
+            // a loopback P2P name is the usual single-host setup: said, not warned
+            log.info("Mooncake advertised address: {}", address.warning());
+        } else if (address.warning() != null) {
+            log.warn("Mooncake advertised address: {}", address.warning());
+        }
+        log.info("Mooncake transfer engine ready: segment {}, {}, address {} (handshake port {}, tcp data port {}), "
+                + "metadata {}", segmentName, protocolSummary(transports.selection()), advertisedHost,
+                handshake.port(), dataPortText(localDescriptor), directory.describe());
     }
 
     /** What the engine gives its transports. */
@@ -209,47 +217,38 @@ final class Engine implements MooncakeEngine {
         }
 
         @Override
+        public TransferListener listener() {
+            return listener;
+        }
+
+        @Override
         public SegmentDescriptor descriptorOf(String name) {
             return name.equals(segmentName) ? localDescriptor : directory.fetch(name);
         }
     }
 
     /**
-     * The address peers reach this node at: {@code MC_TCP_BIND_ADDRESS} when set; under P2P the host
-     * of the segment name; with a metadata server the hostname when it resolves, else (as the
-     * reference) the first up, non-loopback IPv4 interface.
+     * The protocol part of the ready line: what was requested, what runs, and why they differ,
+     * e.g. {@code protocol requested rdma, running tcp (rdma: no RDMA device; fell back to tcp),
+     * transports [tcp, local, shm]}.
      */
-    static String advertisedHost(EngineConfig config, MetadataConnection metadata, String host) {
-        if (config.bindAddress() != null) {
-            return config.bindAddress();
-        }
-        if (metadata.isP2p()) {
-            return host;
-        }
-        try {
-            InetAddress.getByName(host);
-            return host;
-        } catch (UnknownHostException e) {
-            try {
-                for (NetworkInterface nif : Collections.list(
-                        NetworkInterface.getNetworkInterfaces())) {
-                    if (!nif.isUp() || nif.isLoopback()) {
-                        continue;
-                    }
-                    for (InetAddress a : Collections.list(nif.getInetAddresses())) {
-                        if (a instanceof Inet4Address) {
-                            log.info("Host name '{}' does not resolve; advertising {} of interface {} "
-                                    + "(set MC_TCP_BIND_ADDRESS to choose)", host, a.getHostAddress(), nif.getName());
-                            return a.getHostAddress();
-                        }
-                    }
-                }
-            } catch (SocketException ignored) {
-                // fall through
+    static String protocolSummary(SelectionReport report) {
+        StringBuilder b = new StringBuilder("protocol requested ").append(String.join(",", report.requested()))
+                .append(", running ").append(report.primary());
+        List<String> reasons = new ArrayList<>();
+        for (SelectionReport.Decision d : report.decisions()) {
+            if (d.outcome() == SelectionReport.Outcome.FELL_BACK || d.outcome() == SelectionReport.Outcome.OVERRIDDEN) {
+                reasons.add(d.protocol() + ": " + d.why());
             }
-            log.warn("Host name '{}' does not resolve and no interface is up; advertising 127.0.0.1", host);
-            return "127.0.0.1";
         }
+        if (!reasons.isEmpty()) {
+            b.append(" (").append(String.join("; ", reasons)).append(')');
+        }
+        return b.append(", transports ").append(report.active()).toString();
+    }
+
+    private static String dataPortText(SegmentDescriptor d) {
+        return d.tcpDataPort() > 0 ? Integer.toString(d.tcpDataPort()) : "none";
     }
 
     private SegmentDescriptor buildDescriptor() {
@@ -297,6 +296,11 @@ final class Engine implements MooncakeEngine {
     @Override
     public SegmentDescriptor localDescriptor() {
         return localDescriptor;
+    }
+
+    @Override
+    public AdvertisedAddress advertisedAddress() {
+        return address;
     }
 
     @Override

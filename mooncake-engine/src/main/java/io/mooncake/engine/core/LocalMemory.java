@@ -56,8 +56,17 @@ final class LocalMemory {
         return registry;
     }
 
-    /** A transport offers an allocator for engine-allocated host memory (the last offer wins). */
+    /**
+     * A transport offers an allocator for engine-allocated host memory: the last offer wins, unless
+     * the allocator in place has a higher {@link MemoryAllocator#precedence()}.
+     */
     void offerHostAllocator(MemoryAllocator allocator) {
+        MemoryAllocator current = hostAllocator;
+        if (current != MemoryAllocator.host() && current.precedence() > allocator.precedence()) {
+            log.info("Engine-allocated host memory stays with the {} allocator (the {} allocator was offered too)",
+                    current.name(), allocator.name());
+            return;
+        }
         hostAllocator = allocator;
         log.info("Engine-allocated host memory comes from the {} allocator", allocator.name());
     }

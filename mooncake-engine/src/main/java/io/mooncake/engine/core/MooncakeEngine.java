@@ -47,6 +47,14 @@ public interface MooncakeEngine extends TransferEngine {
     /** The descriptor this node publishes. */
     SegmentDescriptor localDescriptor();
 
+    /**
+     * The address peers reach this node at and how it was chosen; {@code null} for engines that do
+     * not listen (test doubles).
+     */
+    default AdvertisedAddress advertisedAddress() {
+        return null;
+    }
+
     /** What was requested, which transports run, and why (fallback reasons). */
     SelectionReport selection();
 

@@ -22,6 +22,16 @@ public interface MemoryAllocator {
      */
     Allocation allocate(long length, String location);
 
+    /**
+     * How strongly this allocator claims host memory when several transports offer one: a later
+     * offer replaces an earlier one unless the earlier one's precedence is higher. Shared memory
+     * offers 0; a transport that can only publish memory inside its own device (cxl) offers more,
+     * so a companion transport started after it does not take engine-allocated buffers away.
+     */
+    default int precedence() {
+        return 0;
+    }
+
     /** Private host memory from the C heap (zeroed). */
     static MemoryAllocator host() {
         return HostAllocator.INSTANCE;

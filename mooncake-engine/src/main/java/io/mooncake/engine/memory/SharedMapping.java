@@ -124,6 +124,8 @@ public final class SharedMapping implements AutoCloseable {
                     + "; use a writable tmpfs directory such as /dev/shm", e);
         }
         try {
+            // Locked at once: a sweeper in another PID namespace (it cannot see our pid) deletes only
+            // unlocked files. (Between CREATE_NEW and this lock is a window of microseconds.)
             FileLock lock = channel.tryLock();
             if (lock == null) {
                 throw new IOException("could not lock the new file");
@@ -145,8 +147,8 @@ public final class SharedMapping implements AutoCloseable {
             log.debug("Created {}", s);
             return s;
         } catch (IOException | RuntimeException e) {
-            closeQuietly(channel);
             deleteQuietly(path);
+            closeQuietly(channel);
             if (e instanceof MooncakeException me) {
                 throw me;
             }

@@ -38,11 +38,24 @@ public record BufferDescriptor(String name, long addr, long length, List<Long> r
         return new BufferDescriptor(name, addr, length, List.of(), List.of(), null, null, Map.of());
     }
 
-    /** Whether {@code [address, address + len)} lies inside this buffer (unsigned arithmetic). */
+    /**
+     * Where requests address this buffer: its {@code addr}, or for a buffer published by device
+     * offset only (a reference cxl node's {@code {name, offset, length}}, which has no {@code addr})
+     * its {@code offset}, since such a node's peers address it by device offset.
+     */
+    public long base() {
+        return addr == 0 && offset != null ? offset : addr;
+    }
+
+    /**
+     * Whether {@code [address, address + len)} lies inside this buffer (unsigned arithmetic), the
+     * buffer starting at {@link #base()}.
+     */
     public boolean contains(long address, long len) {
         if (len < 0) {
             return false;
         }
+        long addr = base();
         long start = Long.compareUnsigned(address, addr);
         if (start < 0) {
             return false;

@@ -49,6 +49,15 @@ public record SegmentDescriptor(String name, String protocol, int tcpDataPort, i
                 return b;
             }
         }
+        if ("nvmeof".equals(protocol) && !buffers.isEmpty()) {
+            // A file segment is addressed as the concatenation of its files: a range may span several.
+            BufferDescriptor last = buffers.get(buffers.size() - 1);
+            BufferDescriptor whole = new BufferDescriptor(name, 0, last.base() + last.length(), List.of(), List.of(),
+                    null, 0L, Map.of());
+            if (whole.contains(addr, length)) {
+                return whole;
+            }
+        }
         return null;
     }
 

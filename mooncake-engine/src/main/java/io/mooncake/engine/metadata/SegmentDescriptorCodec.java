@@ -213,8 +213,13 @@ public final class SegmentDescriptorCodec {
         }
 
         List<BufferDescriptor> buffers = new ArrayList<>();
+        long fileStart = 0; // nvmeof: each file's place in the concatenation its segment is addressed by
         for (JsonNode buf : root.path("buffers")) {
             BufferDescriptor b = buffer(name, protocol, buf, devices.size());
+            if (b != null && "nvmeof".equals(protocol) && b.offset() == null && b.addr() == 0) {
+                b = new BufferDescriptor(b.name(), 0, b.length(), b.rkey(), b.lkey(), b.shmName(), fileStart, b.extra());
+                fileStart += b.length();
+            }
             if (b != null) {
                 buffers.add(b);
             }

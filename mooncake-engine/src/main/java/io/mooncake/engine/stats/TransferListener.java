@@ -48,6 +48,24 @@ public interface TransferListener {
     default void onFallback(String from, String to, String peer, FailureKind reason) {
     }
 
+    /**
+     * This node served a request that a peer initiated: the target side of a transfer. Called on the
+     * serving transport's threads, once per request. The default ignores it.
+     *
+     * <p>Which transports call it: tcp, for every request its receiver checks (a READ it answered
+     * with data, a WRITE whose body is in memory, or a request it rejected because the range lies
+     * outside registered remote-accessible memory). The same-process ({@code local}) and shared-memory
+     * ({@code shm}) transports copy on the initiator's side, and the target does not take part in
+     * the copy: they do not call it (the initiator's {@code onTransfer} counts that traffic).
+     *
+     * @param protocol the transport that served it
+     * @param op what the peer did: READ (read from this node) or WRITE (wrote into it)
+     * @param bytes the request's length; 0 when the transport does not know it
+     * @param outcome COMPLETED when served, FAILED when rejected
+     */
+    default void onServed(String protocol, OpCode op, long bytes, TransferState outcome) {
+    }
+
     /** A listener that ignores everything. */
     static TransferListener disabled() {
         return (protocol, peer, op, bytes, outcome, latencyNanos) -> {
@@ -82,6 +100,13 @@ public interface TransferListener {
             public void onFallback(String from, String to, String peer, FailureKind reason) {
                 for (TransferListener l : all) {
                     l.onFallback(from, to, peer, reason);
+                }
+            }
+
+            @Override
+            public void onServed(String protocol, OpCode op, long bytes, TransferState outcome) {
+                for (TransferListener l : all) {
+                    l.onServed(protocol, op, bytes, outcome);
                 }
             }
         };

@@ -68,6 +68,14 @@ public interface TransportContext {
     }
 
     /** The descriptor this node publishes now (after every transport's {@code describe}). */
+    /**
+     * Where a transport reports requests it served for peers ({@link io.mooncake.engine.stats.TransferListener#onServed}).
+     * The default hears nothing.
+     */
+    default io.mooncake.engine.stats.TransferListener listener() {
+        return io.mooncake.engine.stats.TransferListener.disabled();
+    }
+
     default SegmentDescriptor localDescriptor() {
         throw new UnsupportedOperationException("this context has no local descriptor");
     }

@@ -115,4 +115,34 @@ class MooncakeConfigFileTests {
         assertThat(config.localHostname()).isEqualTo("h1");
         assertThat(config.deviceNames()).isEmpty();
     }
+
+    @Test
+    void aMisspelledKeyIsRejectedWithItsLineColumnAndTheClosestKnownKey() {
+        assertThatThrownBy(() -> MooncakeConfigFile.parse("""
+                {
+                  "local_hostname": "10.0.0.5",
+                  "protocoll": "rdma"
+                }
+                """, "/etc/mooncake.json"))
+            .isInstanceOf(MooncakeException.class)
+            .hasMessageContaining("unknown key \"protocoll\" in Mooncake config file '/etc/mooncake.json' at line 3, "
+                    + "column 3; did you mean \"protocol\"?");
+        assertThatThrownBy(() -> MooncakeConfigFile.parse("{\"Device-Name\": \"mlx5_0\"}", "f.json"))
+            .hasMessageContaining("did you mean \"device_name\"");
+    }
+
+    @Test
+    void keysFarFromAnyKnownOneAreIgnoredAndListed() {
+        MooncakeConfigFile file = MooncakeConfigFile.parse("{\"comment\": \"x\", \"protocol\": \"tcp\"}", "f.json");
+        assertThat(file.ignoredKeys()).containsExactly("comment");
+        assertThat(MooncakeConfigFile.closestKey("comment")).isNull();
+    }
+
+    @Test
+    void aTruncatedFileNamesTheLineAndColumn() {
+        assertThatThrownBy(() -> MooncakeConfigFile.parse("{\n  \"protocol\": \"tcp\",\n  \"device_name\": \"ml",
+                "/etc/mooncake.json"))
+            .isInstanceOf(MooncakeException.class)
+            .hasMessageContaining("Mooncake config file '/etc/mooncake.json' is not valid JSON at line 3, column");
+    }
 }

@@ -1,2 +1,5 @@
-/** Transport provider for protocol cxl: availability from the probes; no data path in this release. */
+/**
+ * Transport for protocol cxl: every engine on the host maps the CXL device (device-DAX or a
+ * shareable file) and a transfer is a memory copy through this node's mapping.
+ */
 package io.mooncake.transport.cxl;

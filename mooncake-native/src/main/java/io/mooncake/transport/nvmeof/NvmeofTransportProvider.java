@@ -1,7 +1,10 @@
 package io.mooncake.transport.nvmeof;
 
 import io.mooncake.engine.config.EngineConfig;
+import io.mooncake.engine.api.TransportUnavailableException;
 import io.mooncake.engine.transport.Availability;
+import io.mooncake.engine.transport.Transport;
+import io.mooncake.engine.transport.TransportContext;
 import io.mooncake.probe.DeviceAccess;
 import io.mooncake.probe.LibraryLoader;
 import io.mooncake.probe.ProbeContext;
@@ -14,8 +17,9 @@ import java.util.Map;
 import io.mooncake.transport.NativeTransportProvider;
 
 /**
- * Provider of protocol {@code nvmeof}: probes NVMe controllers ({@link NvmeProbe}) and notes whether GPUDirect Storage
- * ({@code libcufile}) is present.
+ * Provider of protocol {@code nvmeof}: reads and writes file segments ({@link NvmeofTransport}) on any host
+ * (the files are NVMe-oF namespaces or plain files); reports the NVMe controllers ({@link NvmeProbe}) and
+ * whether {@code libcufile} is present (GPUDirect Storage is not supported yet). Never the primary protocol.
  */
 public final class NvmeofTransportProvider extends NativeTransportProvider {
 
@@ -35,13 +39,27 @@ public final class NvmeofTransportProvider extends NativeTransportProvider {
 
     @Override
     protected Availability judge(ProbeContext ctx, EngineConfig config) {
-        ProbeResult r = NvmeProbe.INSTANCE.probe(ctx);
-        if (!r.available()) {
-            return unavailable(r);
+        if (config.protocol().equals(protocol())) {
+            return unavailable(Availability.Cause.INIT_FAILED, "nvmeof cannot be the primary protocol: an engine "
+                    + "never publishes a file segment (operators write them with mooncake-nvmeof-register)",
+                    "list it after the protocol of this node's memory (mooncake.protocol=rdma,nvmeof)", Map.of());
         }
+        ProbeResult r = NvmeProbe.INSTANCE.probe(ctx);
         Map<String, String> d = new LinkedHashMap<>(r.details());
+        d.put("NVMe", r.reason());
         Loaded<String> cufile = ctx.loader().library(List.of("libcufile.so.0", "cufile"));
-        d.put("GPUDirect Storage", cufile.isLoaded() ? cufile.library() : "libcufile not loadable: " + cufile.failure());
-        return notImplemented(r.reason(), d);
+        d.put("GPUDirect Storage", "not supported yet (libcufile " + (cufile.isLoaded() ? "present: "
+                + cufile.library() : "not loadable: " + cufile.failure()) + "); device memory is refused per request");
+        return Availability.ready("file segments are read and written here through their local_path_map "
+                + "(direct I/O where the file system has it)", d);
+    }
+
+    @Override
+    public Transport create(TransportContext context) {
+        Availability a = availability(context);
+        if (!a.available()) {
+            throw new TransportUnavailableException(protocol(), a.describe());
+        }
+        return new NvmeofTransport(context);
     }
 }

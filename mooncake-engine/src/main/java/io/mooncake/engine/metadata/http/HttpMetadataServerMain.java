@@ -9,19 +9,24 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Command-line entry point that runs an {@link HttpMetadataServer} until the process is stopped:
- * {@code java -cp <classpath> io.mooncake.engine.metadata.http.HttpMetadataServerMain --port 8080}.
+ * {@code java -cp <classpath> io.mooncake.engine.metadata.http.HttpMetadataServerMain --port 8090}.
  *
  * <p>Options: {@code --host} (default {@code 0.0.0.0}), {@code --port} (8080), {@code --path}
- * ({@code /metadata}), {@code --ttl} (0 = keys never expire; {@code 30}, {@code 30s},
- * {@code 500ms} or {@code 2m}), {@code --help}.
+ * ({@code /metadata}), {@code --ttl} (default {@value #DEFAULT_TTL_SECONDS} s, so keys of crashed
+ * nodes expire; {@code 0} = never, for reference C++ clients, which do not refresh; {@code 30},
+ * {@code 30s}, {@code 500ms} or {@code 2m}), {@code --help}.
  */
 public final class HttpMetadataServerMain {
 
+    /** Keys not PUT again within this many seconds are removed unless {@code --ttl} says otherwise. */
+    static final int DEFAULT_TTL_SECONDS = 30;
+
     static final String USAGE = "usage: HttpMetadataServerMain [--host 0.0.0.0] [--port 8080] [--path /metadata]"
-            + " [--ttl 0|30s|500ms|2m]\n"
+            + " [--ttl 30s|0|500ms|2m]\n"
             + "  Serves GET/PUT/DELETE <path>?key=<key> like the reference's HTTP metadata servers, accepts\n"
-            + "  re-registration of a restarted node, and with --ttl removes keys not PUT again within it\n"
-            + "  (only for clients that refresh, such as this Java engine; reference C++ clients do not).";
+            + "  re-registration of a restarted node, and removes keys not PUT again within the TTL (default\n"
+            + "  30s: Java engines refresh every third of it). Reference C++ clients never refresh: give them\n"
+            + "  --ttl 0 (keys never expire).";
 
     private HttpMetadataServerMain() {
     }
@@ -56,7 +61,7 @@ public final class HttpMetadataServerMain {
 
     /** Parses the command line; {@code null} means "print usage". */
     static HttpMetadataServer.Builder parse(String[] args) {
-        HttpMetadataServer.Builder b = HttpMetadataServer.builder();
+        HttpMetadataServer.Builder b = HttpMetadataServer.builder().ttl(Duration.ofSeconds(DEFAULT_TTL_SECONDS));
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {

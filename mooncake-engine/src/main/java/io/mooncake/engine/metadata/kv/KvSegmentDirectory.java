@@ -230,6 +230,10 @@ public final class KvSegmentDirectory implements SegmentDirectory {
 
     @Override
     public RpcMeta resolveRpc(String segmentName) {
+        if (segmentName.contains("/")) {
+            // Externally written segments (nvmeof/<name>) have no node behind them, hence no rpc_meta.
+            return new RpcMeta("", 0);
+        }
         return lookup(segmentName, rpcMetas, keys::rpcMeta, "rpc_meta", RpcMeta::decode);
     }
 

@@ -65,6 +65,8 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     private int phase = HEADER;
     private long bodyAddress;
     private long bodyRemaining;
+    /** Size of the request whose body is being received, for the served-traffic count. */
+    private long bodySize;
     private int windowLength;
     private boolean windowActive;
     private boolean v2;
@@ -389,6 +391,7 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
                     phase = WRITE_BODY;
                     bodyAddress = addr;
                     bodyRemaining = size;
+                    bodySize = size;
                     continue;
                 }
                 boolean small = size <= TcpWire.COPY_THRESHOLD;
@@ -413,6 +416,7 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
                 phase = READ_BODY;
                 bodyAddress = addr;
                 bodyRemaining = size;
+                bodySize = size;
                 owner.served(size);
                 openWindow();
                 return false;
@@ -432,7 +436,7 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     private boolean writeCompleted() {
         phase = HEADER;
         releaseCurrent();
-        owner.applied();
+        owner.applied(bodySize);
         if (!v2) {
             return true;
         }

@@ -3,6 +3,8 @@ package io.mooncake.engine.transport.tcp;
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
 import io.mooncake.engine.api.OpCode;
+import io.mooncake.engine.api.TransferState;
+import io.mooncake.engine.stats.TransferListener;
 import io.mooncake.engine.batch.CancelCause;
 import io.mooncake.engine.batch.Deadlines;
 import io.mooncake.engine.batch.TransferTask;
@@ -49,6 +51,7 @@ public final class TcpTransport implements Transport {
     private final MemoryRegistry registry;
     private final Deadlines deadlines;
     private final Consumer<String> peerFailureListener;
+    private final TransferListener listener;
     private IoLoop[] loops;
     private final AtomicInteger nextLoop = new AtomicInteger();
     private ServerSocketChannel server;
@@ -66,6 +69,7 @@ public final class TcpTransport implements Transport {
         this.registry = context.memory();
         this.deadlines = context.deadlines();
         this.peerFailureListener = context::peerFailed;
+        this.listener = context.listener();
     }
 
     @Override
@@ -236,6 +240,7 @@ public final class TcpTransport implements Transport {
 
     void rejected(String remote, long addr, long size, boolean write) {
         rejected.increment();
+        listener.onServed("tcp", write ? OpCode.WRITE : OpCode.READ, Math.max(size, 0), TransferState.FAILED);
         long now = System.nanoTime();
         long last = lastRejectionLog.get();
         if (now - last > 1_000_000_000L && lastRejectionLog.compareAndSet(last, now)) {
@@ -245,12 +250,21 @@ public final class TcpTransport implements Transport {
         }
     }
 
+    /** A READ was answered with {@code bytes} of registered memory. */
     void served(long bytes) {
         servedBytes.add(bytes);
+        listener.onServed("tcp", OpCode.READ, bytes, TransferState.COMPLETED);
     }
 
+    /** A WRITE's body is in registered memory; its length is not known to the caller. */
     void applied() {
+        applied(0);
+    }
+
+    /** A WRITE of {@code bytes} is in registered memory (0 when the caller does not know the length). */
+    void applied(long bytes) {
         appliedWrites.increment();
+        listener.onServed("tcp", OpCode.WRITE, bytes, TransferState.COMPLETED);
     }
 
     void serverConnectionClosed(ServerConnection c) {

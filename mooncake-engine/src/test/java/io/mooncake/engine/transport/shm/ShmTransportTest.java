@@ -191,7 +191,7 @@ class ShmTransportTest {
 
         static Child start(long length, long seed, String shmDir) throws IOException {
             List<String> cmd = new ArrayList<>(List.of(System.getProperty("java.home") + File.separator + "bin"
-                    + File.separator + "java", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                    + File.separator + "java", "-Xmx256m", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                     ShmTargetMain.class.getName(), String.valueOf(length), String.valueOf(seed), shmDir));
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

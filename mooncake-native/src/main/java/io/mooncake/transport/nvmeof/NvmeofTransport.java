@@ -1,0 +1,372 @@
+package io.mooncake.transport.nvmeof;
+
+import com.sun.nio.file.ExtendedOpenOption;
+import io.mooncake.engine.api.ErrorCode;
+import io.mooncake.engine.api.MooncakeException;
+import io.mooncake.engine.api.OpCode;
+import io.mooncake.engine.batch.TransferTask;
+import io.mooncake.engine.memory.NativeMemory;
+import io.mooncake.engine.memory.Region;
+import io.mooncake.engine.metadata.BufferDescriptor;
+import io.mooncake.engine.metadata.RemoteTarget;
+import io.mooncake.engine.metadata.SegmentDescriptor;
+import io.mooncake.engine.stats.FailureKind;
+import io.mooncake.engine.transport.Reach;
+import io.mooncake.engine.transport.Transport;
+import io.mooncake.engine.transport.TransportContext;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The nvmeof transport: reads and writes between registered host memory and the files (or block
+ * devices: the NVMe-oF namespaces as this initiator sees them) of a file segment, found through
+ * the segment's {@code local_path_map} entry for this node. A request's target offset is an offset
+ * into the concatenation of the files; slices crossing a file boundary are split.
+ *
+ * <p>I/O: direct I/O ({@code O_DIRECT}) where the file system supports it and the file's length is a
+ * multiple of its block size, through an aligned bounce buffer per I/O thread (read-modify-write of
+ * the edge blocks of an unaligned write); buffered I/O otherwise, with the reason logged once per
+ * file (tmpfs has no {@code O_DIRECT}). Several slices are in flight on {@value #THREADS} I/O threads.
+ * GPUDirect Storage ({@code libcufile}) is not built: device memory is refused per request, naming it.
+ */
+final class NvmeofTransport implements Transport {
+
+    private static final Logger log = LoggerFactory.getLogger(NvmeofTransport.class);
+    static final int THREADS = 4;
+    private static final int BOUNCE = 4 << 20;
+    private static final int SLICE = 4 << 20;
+
+    private final TransportContext context;
+    private final String node;
+    private final ExecutorService io;
+    private final ConcurrentHashMap<String, OpenFile> files = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Cached> segments = new ConcurrentHashMap<>();
+    private final LongAdder direct = new LongAdder();
+    private final LongAdder buffered = new LongAdder();
+    private volatile boolean closed;
+
+    private record Cached(SegmentDescriptor descriptor, NvmeofSegment segment) {
+    }
+
+    NvmeofTransport(TransportContext context) {
+        this.context = context;
+        this.node = context.localSegmentName();
+        AtomicInteger n = new AtomicInteger();
+        this.io = Executors.newFixedThreadPool(THREADS, r -> {
+            Thread t = new Thread(r, "mooncake-nvmeof-io-" + n.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public String protocol() {
+        return NvmeofSegment.PROTOCOL;
+    }
+
+    @Override
+    public void start() {
+    }
+
+    @Override
+    public SegmentDescriptor describe(SegmentDescriptor base) {
+        return base; // file segments are written by an operator, never published by an engine
+    }
+
+    @Override
+    public Reach reach(RemoteTarget target) {
+        if (!NvmeofSegment.PROTOCOL.equals(target.descriptor().protocol())) {
+            return Reach.none("not a file segment");
+        }
+        return Reach.of(Reach.STORAGE, "file segment: its files are read and written here through local_path_map['"
+                + node + "']");
+    }
+
+    @Override
+    public String unsupported(TransferTask task) {
+        Region local = task.localRegion();
+        if (local != null && !local.kind().isHostAccessible()) {
+            return "the local buffer is device memory (" + local.location() + "); GPUDirect Storage (libcufile) "
+                    + "is not supported yet: use host memory";
+        }
+        return null;
+    }
+
+    @Override
+    public int sliceSize(RemoteTarget target) {
+        return SLICE;
+    }
+
+    @Override
+    public void submit(TransferTask task) {
+        NvmeofSegment seg;
+        try {
+            seg = segment(task.target());
+        } catch (MooncakeException e) {
+            for (int k = task.sliceCount(); k > 0; k--) {
+                task.sliceFailed(FailureKind.PEER_REJECTED, e.getMessage());
+            }
+            return;
+        }
+        for (int k = 0; k < task.sliceCount(); k++) {
+            int slice = k;
+            try {
+                io.execute(() -> run(task, seg, slice));
+            } catch (RejectedExecutionException e) {
+                task.sliceFailed(FailureKind.LOCAL, "the nvmeof transport is closed");
+            }
+        }
+    }
+
+    private NvmeofSegment segment(RemoteTarget target) {
+        Cached c = segments.get(target.segmentName());
+        if (c != null && c.descriptor() == target.descriptor()) {
+            return c.segment();
+        }
+        SegmentDescriptor d = target.descriptor();
+        List<NvmeofSegment.NvmeofFile> list = new ArrayList<>();
+        for (BufferDescriptor b : d.buffers()) {
+            JsonNode path = b.extra().get("file_path");
+            Map<String, String> map = new TreeMap<>();
+            JsonNode m = b.extra().get("local_path_map");
+            if (m != null) {
+                m.properties().forEach(e -> map.put(e.getKey(), e.getValue().asString("")));
+            }
+            list.add(new NvmeofSegment.NvmeofFile(path == null ? "" : path.asString(""), b.length(), map));
+        }
+        NvmeofSegment s = new NvmeofSegment(d.name(), list);
+        segments.put(target.segmentName(), new Cached(d, s));
+        return s;
+    }
+
+    private void run(TransferTask task, NvmeofSegment seg, int k) {
+        if (task.isDone()) {
+            task.sliceFailed(FailureKind.CANCELED, "ended before it was read or written");
+            return;
+        }
+        long off = task.sliceOffset(k);
+        int len = task.sliceLength(k);
+        boolean write = task.opCode() == OpCode.WRITE;
+        try {
+            for (NvmeofSegment.Piece p : seg.locate(task.targetAddress() + off, len)) {
+                OpenFile f = open(seg, p.file());
+                long mem = task.source() + off + p.requestOffset();
+                if (write) {
+                    f.write(p.fileOffset(), mem, (int) p.length());
+                } else {
+                    f.read(p.fileOffset(), mem, (int) p.length());
+                }
+            }
+        } catch (MooncakeException e) {
+            task.sliceFailed(FailureKind.PEER_REJECTED, e.getMessage());
+            return;
+        } catch (IOException | RuntimeException e) {
+            task.sliceFailed(FailureKind.LOCAL, (write ? "write to " : "read from ") + "nvmeof segment '"
+                    + seg.name() + "' failed: " + e);
+            return;
+        }
+        task.sliceCompleted(len);
+    }
+
+    private OpenFile open(NvmeofSegment seg, int index) throws IOException {
+        String path = seg.localPath(index, node);
+        OpenFile f = files.get(path);
+        if (f != null) {
+            return f;
+        }
+        synchronized (files) {
+            f = files.get(path);
+            if (f == null) {
+                if (closed) {
+                    throw new IOException("transport closed");
+                }
+                f = OpenFile.open(seg, index, Path.of(path));
+                files.put(path, f);
+                (f.direct ? direct : buffered).increment();
+            }
+            return f;
+        }
+    }
+
+    @Override
+    public Map<String, Object> stats() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("openFiles", files.size());
+        m.put("directIoFiles", direct.sum());
+        m.put("bufferedIoFiles", buffered.sum());
+        return m;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        io.shutdown();
+        synchronized (files) {
+            for (OpenFile f : files.values()) {
+                try {
+                    f.channel.close();
+                } catch (IOException e) {
+                    log.debug("closing {}", f.path, e);
+                }
+            }
+            files.clear();
+        }
+    }
+
+    /** A file of a segment opened on this node: direct when it can be, else buffered. */
+    static final class OpenFile {
+        private static final ThreadLocal<ByteBuffer> BOUNCE_BUFFERS = new ThreadLocal<>();
+        final Path path;
+        final FileChannel channel;
+        final boolean direct;
+        final int block;
+
+        private OpenFile(Path path, FileChannel channel, boolean direct, int block) {
+            this.path = path;
+            this.channel = channel;
+            this.direct = direct;
+            this.block = block;
+        }
+
+        static OpenFile open(NvmeofSegment seg, int index, Path path) throws IOException {
+            NvmeofSegment.NvmeofFile file = seg.files().get(index);
+            String what = "file " + path + " of nvmeof segment '" + seg.name() + "' (" + file.filePath() + ", "
+                    + file.length() + " bytes)";
+            if (!Files.exists(path)) {
+                throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, what + " does not exist on "
+                        + "this node; connect the NVMe-oF namespace (nvme connect) or fix local_path_map "
+                        + "(mooncake-nvmeof-register)");
+            }
+            boolean regular = Files.isRegularFile(path);
+            if (regular && Files.size(path) < file.length()) {
+                throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, what + " is "
+                        + Files.size(path) + " bytes on this node, shorter than the descriptor says; fix the "
+                        + "descriptor (mooncake-nvmeof-register) or the file");
+            }
+            int block = 4096;
+            try {
+                block = (int) Math.max(512, Files.getFileStore(path).getBlockSize());
+            } catch (IOException | UnsupportedOperationException e) {
+                log.debug("block size of {} unknown, using 4096", path, e);
+            }
+            String why = null;
+            if (regular && file.length() % block != 0) {
+                why = "its length " + file.length() + " is not a multiple of the block size " + block;
+            } else {
+                try {
+                    FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                            ExtendedOpenOption.DIRECT);
+                    log.info("nvmeof: {} opened for direct I/O (block {} bytes)", path, block);
+                    return new OpenFile(path, ch, true, block);
+                } catch (AccessDeniedException | NoSuchFileException e) {
+                    throw e;
+                } catch (IOException | UnsupportedOperationException e) {
+                    why = "the file system does not support O_DIRECT (" + e.getMessage() + ")";
+                }
+            }
+            FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            log.info("nvmeof: buffered I/O for {}: {}", path, why);
+            return new OpenFile(path, ch, false, block);
+        }
+
+        void read(long pos, long mem, int n) throws IOException {
+            if (!direct) {
+                readFully(NativeMemory.view(mem, n), pos, n);
+                return;
+            }
+            ByteBuffer b = bounce();
+            long done = 0;
+            while (done < n) {
+                long at = pos + done;
+                long a0 = at / block * block;
+                int chunk = (int) Math.min(n - done, b.capacity() - (at - a0));
+                int span = roundUp((int) (at - a0) + chunk);
+                b.clear().limit(span);
+                readFully(b, a0, span);
+                NativeMemory.copy(NativeMemory.addressOf(b) + (at - a0), mem + done, chunk);
+                done += chunk;
+            }
+        }
+
+        void write(long pos, long mem, int n) throws IOException {
+            if (!direct) {
+                ByteBuffer v = NativeMemory.view(mem, n);
+                while (v.hasRemaining()) {
+                    channel.write(v, pos + v.position());
+                }
+                return;
+            }
+            ByteBuffer b = bounce();
+            long done = 0;
+            while (done < n) {
+                long at = pos + done;
+                long a0 = at / block * block;
+                int head = (int) (at - a0);
+                int chunk = (int) Math.min(n - done, b.capacity() - head);
+                int span = roundUp(head + chunk);
+                long base = NativeMemory.addressOf(b);
+                if (head != 0) { // keep the bytes of the first block before the range
+                    b.clear().limit(block);
+                    readFully(b, a0, block);
+                }
+                if ((head + chunk) % block != 0 && (span > block || head == 0)) { // and of the last block after it
+                    ByteBuffer tail = b.duplicate();
+                    tail.clear().position(span - block).limit(span);
+                    readFully(tail, a0 + span - block, block);
+                }
+                NativeMemory.copy(mem + done, base + head, chunk);
+                b.clear().limit(span);
+                while (b.hasRemaining()) {
+                    channel.write(b, a0 + b.position());
+                }
+                done += chunk;
+            }
+        }
+
+        private void readFully(ByteBuffer b, long pos, int n) throws IOException {
+            int start = b.position();
+            while (b.position() - start < n) {
+                int r = channel.read(b, pos + (b.position() - start));
+                if (r < 0) {
+                    throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, "file " + path
+                            + " ended at " + (pos + b.position() - start) + " bytes, inside the range the descriptor "
+                            + "lists; it is shorter than the descriptor says");
+                }
+            }
+        }
+
+        private int roundUp(int n) {
+            return (n + block - 1) / block * block;
+        }
+
+        private ByteBuffer bounce() {
+            ByteBuffer b = BOUNCE_BUFFERS.get();
+            if (b == null || b.capacity() < BOUNCE || NativeMemory.addressOf(b) % block != 0) {
+                // aligned at both ends to 64 KiB, so its capacity is a multiple of any block size up to that
+                b = ByteBuffer.allocateDirect(BOUNCE + 65536).alignedSlice(65536);
+                BOUNCE_BUFFERS.set(b);
+            }
+            return b;
+        }
+    }
+}
