@@ -62,11 +62,12 @@ class AwsEfaHostTest {
     }
 
     @Test
-    void efaIsNotImplementedWithATopologyPairingEachGpuWithItsAdapter() {
+    void efaIsAvailableWithATopologyPairingEachGpuWithItsAdapter() {
         Availability a = efa(Map.of());
 
-        assertThat(a.cause()).isEqualTo(Cause.NOT_IMPLEMENTED);
-        assertThat(a.reason()).startsWith("efa data path is not implemented in this release (2 usable EFA device(s)");
+        assertThat(a.available()).as(a.describe()).isTrue();
+        assertThat(a.reason()).isEqualTo("2 usable EFA device(s): [rdmap16s27, rdmap144s27]");
+        assertThat(a.details()).containsEntry("libfabric provider", "efa (default)");
         assertThat(a.details()).containsEntry("topology", "{\"cpu:0\":[[\"rdmap16s27\"],[\"rdmap144s27\"]],"
                 + "\"cpu:1\":[[\"rdmap144s27\"],[\"rdmap16s27\"]],"
                 + "\"cuda:0\":[[\"rdmap16s27\"],[\"rdmap144s27\"]],"

@@ -20,6 +20,16 @@ public interface Fabric {
     Query getInfo(String provider, boolean reliableDatagram);
 
     /**
+     * Opens a domain with an RDM endpoint, address vector and completion queue.
+     *
+     * @throws FabricException when libfabric refuses; this default (fakes) always does
+     */
+    default RdmEndpoint open(RdmEndpoint.Hints hints) {
+        throw new FabricException("fi_getinfo(provider=" + hints.provider() + ")", -38,
+                "this libfabric facade cannot open endpoints");
+    }
+
+    /**
      * One {@code fi_info} entry.
      *
      * @param provider the provider, utility layers after {@code ;} (e.g. {@code tcp;ofi_rxm})
