@@ -1,5 +1,7 @@
 package io.mooncake.autoconfigure;
 
+import io.mooncake.engine.core.MooncakeEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.stats.TransferListener;
@@ -24,7 +26,7 @@ import org.springframework.core.env.Environment;
  * <p>The engine picks the transport at runtime; no Spring condition depends on hardware.
  */
 @AutoConfiguration
-@ConditionalOnClass(TransferEngine.class)
+@ConditionalOnClass(MooncakeEngine.class)
 @EnableConfigurationProperties(MooncakeProperties.class)
 public final class MooncakeAutoConfiguration {
 
@@ -44,7 +46,7 @@ public final class MooncakeAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    TransferEngine transferEngine(EngineConfig config, MooncakeProperties properties,
+    MooncakeEngine transferEngine(EngineConfig config, MooncakeProperties properties,
             ObjectProvider<TransferEngineFactory> factory, ObjectProvider<TransferListener> listeners,
             Environment environment) {
         StartupChecks checks = new StartupChecks(environment);
@@ -59,7 +61,7 @@ public final class MooncakeAutoConfiguration {
         try {
             TransferListener listener = TransferListener.of(listeners.orderedStream().toList());
             TransferEngineFactory engines = factory.getIfAvailable();
-            return (engines != null) ? engines.create(config, listener) : TransferEngine.create(config, listener);
+            return (engines != null) ? engines.create(config, listener) : MooncakeEngine.start(config, listener);
         } catch (RuntimeException ex) {
             throw checks.translate(ex, config);
         }

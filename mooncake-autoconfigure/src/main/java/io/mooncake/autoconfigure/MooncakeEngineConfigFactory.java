@@ -81,6 +81,22 @@ final class MooncakeEngineConfigFactory {
     private void applyProtocol(EngineConfig.Builder builder, String protocol) {
         try {
             builder.protocol(protocol);
+            java.util.Set<String> loaded = io.mooncake.engine.transport.TransportProviders
+                .protocols(MooncakeEngineConfigFactory.class.getClassLoader());
+            for (String name : protocol.split(",")) {
+                String p = io.mooncake.engine.api.Protocol.checkName(name);
+                if (!loaded.contains(p) && !io.mooncake.engine.api.Protocol.isWellKnown(p)) {
+                    java.util.Set<String> others = new java.util.TreeSet<>(loaded);
+                    for (io.mooncake.engine.api.Protocol known : io.mooncake.engine.api.Protocol.values()) {
+                        others.remove(known.id());
+                    }
+                    throw new MooncakeException(io.mooncake.engine.api.ErrorCode.INVALID_ARGUMENT,
+                            "unknown protocol '" + p + "'; valid protocols are: "
+                                    + io.mooncake.engine.api.Protocol.validNames()
+                                    + (others.isEmpty() ? "" : ", and those of the transports on the class path: "
+                                            + String.join(", ", others)));
+                }
+            }
         } catch (MooncakeException ex) {
             throw new InvalidMooncakeProtocolException("mooncake.protocol", protocol,
                     PropertyOrigins.of(this.environment, "mooncake.protocol"), ex);

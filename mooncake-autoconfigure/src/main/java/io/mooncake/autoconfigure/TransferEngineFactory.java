@@ -1,12 +1,12 @@
 package io.mooncake.autoconfigure;
 
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.stats.TransferListener;
 
 /**
- * Starts the auto-configured {@link TransferEngine} from its final configuration. The default is
- * {@link TransferEngine#create(EngineConfig, TransferListener)} with every {@link TransferListener}
+ * Starts the auto-configured {@link MooncakeEngine} from its final configuration. The default is
+ * {@link MooncakeEngine#start(EngineConfig, TransferListener)} with every {@link TransferListener}
  * bean (metrics); define a bean of this type to wrap or instrument the engine while keeping the
  * auto-configured lifecycle, segment and failure reports.
  */
@@ -14,13 +14,13 @@ import io.mooncake.engine.stats.TransferListener;
 public interface TransferEngineFactory {
 
     /** Starts an engine; it is closed with the application context. */
-    TransferEngine create(EngineConfig config);
+    MooncakeEngine create(EngineConfig config);
 
     /**
      * Starts an engine that reports every ended request to {@code listener} (the listener beans,
      * metrics among them). The default ignores the listener: override it to keep metrics.
      */
-    default TransferEngine create(EngineConfig config, TransferListener listener) {
+    default MooncakeEngine create(EngineConfig config, TransferListener listener) {
         return create(config);
     }
 }

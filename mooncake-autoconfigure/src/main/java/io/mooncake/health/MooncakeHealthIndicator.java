@@ -1,7 +1,7 @@
 package io.mooncake.health;
 
 import io.mooncake.engine.api.PeerInfo;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.select.SelectionReport;
 import io.mooncake.engine.transport.Availability;
 import java.util.ArrayList;
@@ -13,7 +13,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 
 /**
- * Health of a Mooncake {@link TransferEngine}.
+ * Health of a Mooncake {@link MooncakeEngine}.
  * <ul>
  * <li>{@code DOWN} when a transport failed to start: a requested protocol whose hardware is present
  * but failed to initialise ({@code INIT_FAILED}, the engine fell back to tcp), or a running transport
@@ -36,9 +36,9 @@ public class MooncakeHealthIndicator extends AbstractHealthIndicator {
     public static final Status DEGRADED = new Status("DEGRADED",
             "metadata service unreachable; opened peers still work from cached descriptors");
 
-    private final TransferEngine engine;
+    private final MooncakeEngine engine;
 
-    public MooncakeHealthIndicator(TransferEngine engine) {
+    public MooncakeHealthIndicator(MooncakeEngine engine) {
         super("Mooncake health check failed");
         this.engine = engine;
     }

@@ -3,7 +3,7 @@ package io.mooncake.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mooncake.engine.api.Protocol;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.config.EngineConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,7 +31,7 @@ class ConfigExamplesTests {
 
     private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
         .withConfiguration(AutoConfigurations.of(MooncakeAutoConfiguration.class))
-        .withBean(TransferEngine.class, MooncakeAutoConfigurationTests::mockEngine);
+        .withBean(MooncakeEngine.class, MooncakeAutoConfigurationTests::mockEngine);
 
     static Stream<Path> yamlFiles() throws IOException {
         try (Stream<Path> files = Files.list(EXAMPLES)) {

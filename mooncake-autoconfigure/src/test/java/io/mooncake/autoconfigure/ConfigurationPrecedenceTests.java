@@ -7,7 +7,7 @@ import static org.mockito.BDDMockito.given;
 import static org.mockito.Mockito.mock;
 
 import io.mooncake.engine.api.LocalBuffer;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.config.EngineConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -152,8 +152,8 @@ class ConfigurationPrecedenceTests {
     static class MockEngineConfiguration {
 
         @Bean
-        TransferEngine transferEngine() {
-            TransferEngine engine = mock(TransferEngine.class);
+        MooncakeEngine transferEngine() {
+            MooncakeEngine engine = mock(MooncakeEngine.class);
             given(engine.allocateBuffer(anyLong(), anyString())).willReturn(mock(LocalBuffer.class));
             return engine;
         }

@@ -8,7 +8,7 @@ import static org.mockito.Mockito.mock;
 
 import io.mooncake.engine.api.LocalBuffer;
 import io.mooncake.engine.api.MooncakeException;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.config.EngineConfig;
 import java.time.Duration;
 
@@ -35,10 +35,10 @@ class MooncakeAutoConfigurationTests {
     /** The engine replaced by a mock: for mapping tests that need no sockets. */
     private final ApplicationContextRunner mappingRunner = new ApplicationContextRunner()
         .withConfiguration(AutoConfigurations.of(MooncakeAutoConfiguration.class))
-        .withBean(TransferEngine.class, MooncakeAutoConfigurationTests::mockEngine);
+        .withBean(MooncakeEngine.class, MooncakeAutoConfigurationTests::mockEngine);
 
-    static TransferEngine mockEngine() {
-        TransferEngine engine = mock(TransferEngine.class);
+    static MooncakeEngine mockEngine() {
+        MooncakeEngine engine = mock(MooncakeEngine.class);
         given(engine.allocateBuffer(org.mockito.ArgumentMatchers.anyLong(), org.mockito.ArgumentMatchers.anyString()))
             .willAnswer((invocation) -> {
                 LocalBuffer buffer = mock(LocalBuffer.class);
@@ -51,7 +51,7 @@ class MooncakeAutoConfigurationTests {
     @Test
     void defaultConfigurationStartsATcpEngineWithoutSegmentPoolOrMaster() {
         this.contextRunner.run((context) -> {
-            assertThat(context).hasSingleBean(TransferEngine.class)
+            assertThat(context).hasSingleBean(MooncakeEngine.class)
                 .hasSingleBean(EngineConfig.class)
                 .doesNotHaveBean(MooncakeGlobalSegment.class)
                 .doesNotHaveBean(MooncakeLocalBufferPool.class)
@@ -60,7 +60,7 @@ class MooncakeAutoConfigurationTests {
             assertThat(config.protocols()).containsExactly("tcp");
             assertThat(config.metadataServer()).isEqualTo("P2PHANDSHAKE");
             assertThat(config.deviceNames()).isEmpty();
-            TransferEngine engine = context.getBean(TransferEngine.class);
+            MooncakeEngine engine = context.getBean(MooncakeEngine.class);
             assertThat(engine.localSegmentName()).isEqualTo("127.0.0.1:" + engine.rpcPort());
             assertThat(engine.selection().primary()).isEqualTo("tcp");
         });
@@ -151,22 +151,22 @@ class MooncakeAutoConfigurationTests {
         EngineConfig mine = EngineConfig.builder().localHostname("127.0.0.1").ioThreads(1).build();
         this.contextRunner.withBean(EngineConfig.class, () -> mine).run((context) -> {
             assertThat(context).getBean(EngineConfig.class).isSameAs(mine);
-            assertThat(context.getBean(TransferEngine.class).config()).isSameAs(mine);
+            assertThat(context.getBean(MooncakeEngine.class).config()).isSameAs(mine);
         });
     }
 
     @Test
     void userDefinedEngineBacksOffTheAutoConfiguredOne() {
-        TransferEngine mine = mock(TransferEngine.class);
-        this.contextRunner.withBean(TransferEngine.class, () -> mine)
-            .run((context) -> assertThat(context).getBean(TransferEngine.class).isSameAs(mine));
+        MooncakeEngine mine = mock(MooncakeEngine.class);
+        this.contextRunner.withBean(MooncakeEngine.class, () -> mine)
+            .run((context) -> assertThat(context).getBean(MooncakeEngine.class).isSameAs(mine));
     }
 
     @Test
     void transferEngineFactoryIsUsedWhenDefined() {
-        TransferEngine mine = mock(TransferEngine.class);
+        MooncakeEngine mine = mock(MooncakeEngine.class);
         this.contextRunner.withBean(TransferEngineFactory.class, () -> (config) -> mine)
-            .run((context) -> assertThat(context).getBean(TransferEngine.class).isSameAs(mine));
+            .run((context) -> assertThat(context).getBean(MooncakeEngine.class).isSameAs(mine));
     }
 
     @Test
@@ -178,15 +178,15 @@ class MooncakeAutoConfigurationTests {
 
     @Test
     void noEngineWhenTheEngineIsNotOnTheClasspath() {
-        this.contextRunner.withClassLoader(new FilteredClassLoader(TransferEngine.class))
+        this.contextRunner.withClassLoader(new FilteredClassLoader(MooncakeEngine.class))
             .run((context) -> assertThat(context).doesNotHaveBean(EngineConfig.class)
                 .doesNotHaveBean(MooncakeProperties.class));
     }
 
     @Test
     void engineIsClosedWithTheContext() {
-        TransferEngine[] engine = new TransferEngine[1];
-        this.contextRunner.run((context) -> engine[0] = context.getBean(TransferEngine.class));
+        MooncakeEngine[] engine = new MooncakeEngine[1];
+        this.contextRunner.run((context) -> engine[0] = context.getBean(MooncakeEngine.class));
         assertThatThrownBy(() -> engine[0].allocateBuffer(64, "cpu:0")).isInstanceOf(MooncakeException.class)
             .hasMessageContaining("closed");
     }
@@ -195,7 +195,7 @@ class MooncakeAutoConfigurationTests {
     void globalSegmentIsAllocatedRegisteredAndPublished() {
         this.contextRunner.withPropertyValues("mooncake.global-segment-size=2MB").run((context) -> {
             MooncakeGlobalSegment segment = context.getBean(MooncakeGlobalSegment.class);
-            TransferEngine engine = context.getBean(TransferEngine.class);
+            MooncakeEngine engine = context.getBean(MooncakeEngine.class);
             assertThat(segment.size()).isEqualTo(2L << 20);
             assertThat(segment.buffer().remoteAccessible()).isTrue();
             assertThat(segment.segmentName()).isEqualTo(engine.localSegmentName());
@@ -240,7 +240,7 @@ class MooncakeAutoConfigurationTests {
 
     @Test
     void segmentClosesTheEngineBeforeFreeingItsMemory() {
-        TransferEngine engine = mock(TransferEngine.class);
+        MooncakeEngine engine = mock(MooncakeEngine.class);
         LocalBuffer buffer = mock(LocalBuffer.class);
         given(buffer.length()).willReturn(4096L);
         new MooncakeGlobalSegment(engine, buffer).close();

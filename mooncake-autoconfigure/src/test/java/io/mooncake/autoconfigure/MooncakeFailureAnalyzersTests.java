@@ -3,7 +3,7 @@ package io.mooncake.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mooncake.engine.api.ErrorCode;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.api.MooncakeException;
 import io.mooncake.engine.api.PortInUseException;
 import io.mooncake.engine.api.TransportUnavailableException;
@@ -38,7 +38,8 @@ class MooncakeFailureAnalyzersTests {
             .addFirst(TestEnvironments.mappedEnvironment(Map.of("MOONCAKE_PROTOCOL", "rmda")))), new InvalidProtocolFailureAnalyzer());
         assertThat(analysis.getDescription()).isEqualTo("The Mooncake protocol 'rmda' set by 'mooncake.protocol' "
                 + "(from System Environment Property \"MOONCAKE_PROTOCOL\") is not valid: unknown protocol 'rmda'; "
-                + "valid protocols are: tcp, rdma, efa, nvmeof, nvlink, nvlink_intra, hip, barex, cxl, ascend.");
+                + "valid protocols are: tcp, rdma, efa, nvmeof, nvlink, nvlink_intra, hip, barex, cxl, ascend, and those "
+                + "of the transports on the class path: local, shm.");
         assertThat(analysis.getAction()).startsWith("Set mooncake.protocol (environment variable MOONCAKE_PROTOCOL) "
                 + "to one of: tcp, rdma, efa, nvmeof, nvlink, nvlink_intra, hip, barex, cxl, ascend;")
             .contains("Use tcp where there is no RDMA, GPU or storage hardware.");
@@ -102,7 +103,7 @@ class MooncakeFailureAnalyzersTests {
     void allocationFailureInsideTheEngineIsReported() {
         FailureAnalysis analysis = analyze(this.contextRunner.withPropertyValues("mooncake.global-segment-size=1MB")
             .withBean(TransferEngineFactory.class, () -> (config) -> {
-                TransferEngine engine = org.mockito.Mockito.mock(TransferEngine.class);
+                MooncakeEngine engine = org.mockito.Mockito.mock(MooncakeEngine.class);
                 org.mockito.BDDMockito.given(engine.allocateBuffer(1L << 20, "cpu:0"))
                     .willThrow(new OutOfMemoryError("Cannot reserve 1048576 bytes"));
                 return engine;

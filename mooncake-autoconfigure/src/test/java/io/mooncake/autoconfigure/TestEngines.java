@@ -4,7 +4,7 @@ import static org.mockito.BDDMockito.given;
 import static org.mockito.Mockito.mock;
 
 import io.mooncake.engine.api.PeerInfo;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.select.SelectionReport;
 import io.mooncake.engine.select.SelectionReport.Decision;
 import io.mooncake.engine.select.SelectionReport.Outcome;
@@ -21,8 +21,8 @@ public final class TestEngines {
     }
 
     /** A tcp engine on P2PHANDSHAKE with the given fallback decisions, reachable metadata and two peers. */
-    public static TransferEngine mock(Decision... extraDecisions) {
-        TransferEngine engine = org.mockito.Mockito.mock(TransferEngine.class);
+    public static MooncakeEngine mock(Decision... extraDecisions) {
+        MooncakeEngine engine = org.mockito.Mockito.mock(MooncakeEngine.class);
         List<Decision> decisions = new ArrayList<>(List.of(extraDecisions));
         decisions.add(new Decision("tcp", Availability.ready("always available", Map.of()),
                 extraDecisions.length == 0 ? Outcome.ACTIVE : Outcome.ADDED, null, "tcp runs"));
@@ -46,7 +46,7 @@ public final class TestEngines {
                 "fix " + protocol), Outcome.FELL_BACK, "tcp", protocol + " fell back");
     }
 
-    static TransferEngine unused() {
+    static MooncakeEngine unused() {
         return mock();
     }
 }

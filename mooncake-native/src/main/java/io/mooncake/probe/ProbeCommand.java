@@ -51,6 +51,9 @@ public final class ProbeCommand {
         EngineConfig config;
         try {
             config = config(args, env);
+            if (config != null) {
+                checkProtocols(config);
+            }
         } catch (IllegalArgumentException | MooncakeException e) {
             err.println("mooncake-probe: " + e.getMessage());
             err.println("usage: mooncake-probe [--protocol <p>] [--device_name <nic,...|auto-discovery>] "
@@ -89,6 +92,18 @@ public final class ProbeCommand {
         }
         out.println();
         return printSelection(out, config);
+    }
+
+    /** Every requested protocol must be a reference protocol or one a loaded transport serves. */
+    private void checkProtocols(EngineConfig config) {
+        java.util.Set<String> known = new java.util.TreeSet<>(new TransportSelector(providers).loadedProtocols());
+        for (String p : config.protocols()) {
+            if (!known.contains(p) && !io.mooncake.engine.api.Protocol.isWellKnown(p)) {
+                throw new IllegalArgumentException("unknown protocol '" + p + "'; valid protocols are: "
+                        + io.mooncake.engine.api.Protocol.validNames() + " (loaded transports: "
+                        + String.join(", ", known) + ")");
+            }
+        }
     }
 
     private int printSelection(PrintStream out, EngineConfig config) {

@@ -17,10 +17,11 @@ import java.util.Objects;
 
 /**
  * Base of this module's transport providers. Their {@link #availability} runs the hardware
- * probes and answers with the precise cause; where the hardware is present it answers
- * {@link Availability.Cause#NOT_IMPLEMENTED}, because this release has no data path for these
- * protocols, and {@link #create} throws {@link TransportUnavailableException} with the same
- * reason, so the engine's selector falls back to tcp (or refuses) instead of pretending.
+ * probes and answers with the precise cause. A provider with a data path overrides
+ * {@link #create} to build its transport; one without answers
+ * {@link Availability.Cause#NOT_IMPLEMENTED} where the hardware is present, and the default
+ * {@link #create} throws {@link TransportUnavailableException} with the same reason, so the
+ * engine's selector falls back to tcp (or refuses) instead of pretending.
  *
  * <p>Stateless apart from the loader and device check given at construction; thread-safe.
  */
@@ -53,9 +54,12 @@ public abstract class NativeTransportProvider implements TransportProvider {
         }
     }
 
-    /** Always throws: this release has no data path for this protocol; the message says why it cannot run. */
+    /**
+     * Creates the transport. This default throws, for providers without a data path: the message
+     * says why it cannot run. Providers with one override it.
+     */
     @Override
-    public final Transport create(TransportContext context) {
+    public Transport create(TransportContext context) {
         throw new TransportUnavailableException(protocol(), availability(context).describe());
     }
 

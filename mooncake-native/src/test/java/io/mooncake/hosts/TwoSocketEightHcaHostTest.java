@@ -148,38 +148,38 @@ class TwoSocketEightHcaHostTest {
     }
 
     @Test
-    void rdmaIsNotImplementedSoTheSelectorFallsBackToTcpWithTheReason() {
+    void rdmaIsChosenWithTheDevicesAndMatrixFound() {
         SelectionReport report = Hosts.select(libs, access, Hosts.config(root, "rdma", "", Map.of()));
 
-        assertThat(report.active()).containsExactly("tcp");
+        assertThat(report.primary()).isEqualTo("rdma");
+        assertThat(report.active()).contains("rdma", "tcp");
         SelectionReport.Decision rdma = decision(report, "rdma");
-        assertThat(rdma.outcome()).isEqualTo(SelectionReport.Outcome.FELL_BACK);
-        assertThat(rdma.availability().cause()).isEqualTo(Cause.NOT_IMPLEMENTED);
-        assertThat(rdma.availability().reason()).startsWith("rdma data path is not implemented in this release")
-                .contains("8 usable HCA(s)");
+        assertThat(rdma.outcome()).isEqualTo(SelectionReport.Outcome.ACTIVE);
+        assertThat(rdma.availability().available()).isTrue();
+        assertThat(rdma.availability().reason()).startsWith("8 usable HCA(s), best first: [mlx5_0");
         assertThat(rdma.availability().details()).containsEntry("devices",
                 "mlx5_0,mlx5_1,mlx5_2,mlx5_3,mlx5_4,mlx5_5,mlx5_6,mlx5_7");
         assertThat(rdma.availability().details().get("topology")).startsWith("{\"cpu:0\":");
-        assertThat(rdma.why()).contains("falling back to tcp");
     }
 
     @Test
-    void withoutFallbackTheSelectorRefusesNamingTheMissingDataPath() {
+    void withoutFallbackRdmaIsStillChosen() {
         EngineConfig config = Hosts.config(root, "rdma", "", Map.of()).mutate().fallbackToTcp(false).build();
 
-        assertThatThrownBy(() -> Hosts.select(libs, access, config))
-                .isInstanceOf(TransportUnavailableException.class)
-                .hasMessageStartingWith("protocol 'rdma' unavailable: rdma data path is not implemented in this release");
+        assertThat(Hosts.select(libs, access, config).primary()).isEqualTo("rdma");
     }
 
     @Test
-    void createThrowsRatherThanPretending() {
+    void theTransportStartsOnlyWhereLibibverbsOpensTheDevicesAndSaysWhyNot() {
+        // the sysfs tree and the probe's libibverbs are fakes; the transport opens devices through the
+        // real libibverbs, which finds none on this machine: start must fail naming each device, not pretend
         RdmaTransportProvider provider = new RdmaTransportProvider(libs, access);
-        EngineConfig config = Hosts.config(root, "rdma", "", Map.of());
+        EngineConfig config = Hosts.config(root, "rdma", "mlx5_0", Map.of());
+        io.mooncake.engine.transport.Transport t = provider.create(Hosts.transportContext(config));
 
-        assertThatThrownBy(() -> provider.create(Hosts.transportContext(config)))
-                .isInstanceOf(TransportUnavailableException.class)
-                .hasMessageContaining("not implemented");
+        assertThatThrownBy(t::start).isInstanceOf(io.mooncake.engine.api.MooncakeException.class)
+                .hasMessageStartingWith("no RDMA device could be opened: mlx5_0: ");
+        t.close();
     }
 
     @Test
@@ -187,7 +187,7 @@ class TwoSocketEightHcaHostTest {
         Availability a = new RdmaTransportProvider(libs, access).availability(Hosts.transportContext(
                 Hosts.config(root, "rdma", "mlx5_2,mlx5_9", Map.of())));
 
-        assertThat(a.cause()).isEqualTo(Cause.NOT_IMPLEMENTED);
+        assertThat(a.available()).isTrue();
         assertThat(a.details()).containsEntry("devices", "mlx5_2").containsEntry("device_name not found", "mlx5_9");
         assertThat(a.details().get("topology")).contains("\"cpu:0\":[[\"mlx5_2\"],[]]")
                 .contains("\"cpu:1\":[[],[\"mlx5_2\"]]").contains("\"cuda:2\":[[\"mlx5_2\"],[]]");

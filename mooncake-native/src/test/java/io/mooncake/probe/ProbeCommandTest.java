@@ -63,16 +63,16 @@ class ProbeCommandTest {
         assertThat(out()).contains("  rdma    available         2 usable RDMA HCA(s)")
                 .contains("  cuda    NO_DEVICE         no NVIDIA GPU")
                 .contains("{\"cpu:0\":[[],[\"mlx5_1\"]],\"cpu:1\":[[\"mlx5_1\"],[]]}")
-                .contains("  rdma         FELL_BACK -> tcp   protocol 'rdma' unavailable (NOT_IMPLEMENTED): rdma data "
-                        + "path is not implemented in this release (1 usable HCA(s), best first: [mlx5_1])")
-                .contains("  chosen: tcp (running: tcp)");
+                .contains("  rdma         ACTIVE")
+                .contains("1 usable HCA(s), best first: [mlx5_1]")
+                .contains("  chosen: rdma (running: rdma, tcp");
     }
 
     @Test
     void withoutFallbackTheCommandExitsOneAndSaysWhy() {
-        assertThat(run("--sysfs_root", root.toString(), "--protocol", "rdma", "--no_fallback")).isEqualTo(1);
+        assertThat(run("--sysfs_root", root.toString(), "--protocol", "efa", "--no_fallback")).isEqualTo(1);
 
-        assertThat(out()).contains("  refused: protocol 'rdma' unavailable: rdma data path is not implemented");
+        assertThat(out()).contains("  refused: protocol 'efa' unavailable");
     }
 
     @Test

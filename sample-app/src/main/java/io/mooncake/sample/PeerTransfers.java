@@ -5,7 +5,7 @@ import io.mooncake.autoconfigure.MooncakeLocalBufferPool;
 import io.mooncake.engine.api.BatchResult;
 import io.mooncake.engine.api.RemoteBuffer;
 import io.mooncake.engine.api.SegmentHandle;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.api.TransferRequest;
 import java.time.Duration;
 import java.util.List;
@@ -33,7 +33,7 @@ public class PeerTransfers {
 
     private static final Pattern PEER = Pattern.compile("([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\]):\\d{1,5}");
 
-    private final TransferEngine engine;
+    private final MooncakeEngine engine;
 
     private final BlockStore store;
 
@@ -41,7 +41,7 @@ public class PeerTransfers {
 
     private final RestClient http = RestClient.create();
 
-    public PeerTransfers(TransferEngine engine, BlockStore store, ObjectProvider<MooncakeLocalBufferPool> pool) {
+    public PeerTransfers(MooncakeEngine engine, BlockStore store, ObjectProvider<MooncakeLocalBufferPool> pool) {
         this.engine = engine;
         this.store = store;
         this.pool = pool;

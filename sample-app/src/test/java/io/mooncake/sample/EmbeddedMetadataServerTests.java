@@ -2,7 +2,7 @@ package io.mooncake.sample;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.metadata.http.HttpMetadataServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,7 +26,7 @@ class EmbeddedMetadataServerTests {
         try (ConfigurableApplicationContext first = start("--sample.metadata-server.enabled=true",
                 "--sample.metadata-server.port=0", "--mooncake.local-hostname=127.0.0.1:17101")) {
             HttpMetadataServer server = first.getBean(HttpMetadataServer.class);
-            TransferEngine firstEngine = first.getBean(TransferEngine.class);
+            MooncakeEngine firstEngine = first.getBean(MooncakeEngine.class);
             assertThat(firstEngine.metadataDescription()).contains(String.valueOf(server.port()));
             assertThat(server.size()).as("rpc_meta and ram keys of the first instance").isEqualTo(2);
 
@@ -41,7 +41,7 @@ class EmbeddedMetadataServerTests {
                         null);
                 assertThat(pulled.statusCode()).isEqualTo(200);
                 assertThat(pulled.body()).isEqualTo(data);
-                assertThat(second.getBean(TransferEngine.class).peers()).extracting(p -> p.name())
+                assertThat(second.getBean(MooncakeEngine.class).peers()).extracting(p -> p.name())
                         .contains("127.0.0.1:17101");
             }
             assertThat(server.size()).as("the second withdrew its keys on close").isEqualTo(2);

@@ -3,7 +3,7 @@ package io.mooncake.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mooncake.autoconfigure.MooncakeGlobalSegment;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.stats.TransferStats;
 import java.io.IOException;
 import java.net.URI;
@@ -39,7 +39,7 @@ class TwoInstancesTransferTests {
     int port;
 
     @Autowired
-    TransferEngine engine;
+    MooncakeEngine engine;
 
     @Autowired
     MooncakeGlobalSegment segment;
@@ -117,7 +117,7 @@ class TwoInstancesTransferTests {
         return this.http.send(request, HttpResponse.BodyHandlers.ofByteArray());
     }
 
-    private static long bytesMoved(TransferEngine engine) {
+    private static long bytesMoved(MooncakeEngine engine) {
         TransferStats stats = engine.stats();
         return stats.snapshot().values().stream().flatMap(java.util.Arrays::stream).mapToLong(TransferStats.Counters::bytes)
             .sum();

@@ -3,7 +3,7 @@ package io.mooncake.actuate.endpoint;
 import io.mooncake.engine.api.OpCode;
 import io.mooncake.engine.api.PeerInfo;
 import io.mooncake.engine.api.RegisteredMemory;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.api.TransferState;
 import io.mooncake.engine.select.SelectionReport;
 import io.mooncake.engine.stats.FailureKind;
@@ -29,7 +29,7 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 @Endpoint(id = "mooncake")
 public class MooncakeEndpoint {
 
-    private final TransferEngine engine;
+    private final MooncakeEngine engine;
 
     private final HardwareReport hardware;
 
@@ -37,7 +37,7 @@ public class MooncakeEndpoint {
      * @param engine the engine to describe
      * @param hardware the probe and topology report, or {@code null} without mooncake-native
      */
-    public MooncakeEndpoint(TransferEngine engine, HardwareReport hardware) {
+    public MooncakeEndpoint(MooncakeEngine engine, HardwareReport hardware) {
         this.engine = engine;
         this.hardware = hardware;
     }
@@ -75,7 +75,7 @@ public class MooncakeEndpoint {
         List<PeerDescriptor> out = new ArrayList<>();
         for (PeerInfo p : peers) {
             out.add(new PeerDescriptor(p.name(), p.protocol(), p.host(), p.buffers(), p.bytesPublished(),
-                    p.stale() ? "STALE" : "OPEN"));
+                    p.stale() ? "STALE" : "OPEN", p.transport(), p.route()));
         }
         return out;
     }
@@ -101,7 +101,7 @@ public class MooncakeEndpoint {
             }
             byProtocol.put(protocol, ops);
         });
-        return new TrafficDescriptor(stats.inFlight(), byProtocol);
+        return new TrafficDescriptor(stats.inFlight(), byProtocol, stats.fallbacks());
     }
 
     /**
@@ -145,13 +145,20 @@ public class MooncakeEndpoint {
     public record MemoryDescriptor(long length, String location, boolean remoteAccessible) {
     }
 
-    /** An opened peer: state OPEN, or STALE when its descriptor will be re-read before the next use. */
+    /**
+     * An opened peer: state OPEN, or STALE when its descriptor will be re-read before the next use;
+     * the transport its requests go over, and why (which others reach it, which do not and why).
+     */
     public record PeerDescriptor(String name, String protocol, String host, int buffers, long bytesPublished,
-            String state) {
+            String state, String transport, String route) {
     }
 
-    /** Requests in flight, and per protocol and op the bytes, requests by outcome and failures by reason. */
-    public record TrafficDescriptor(long inFlight, Map<String, Map<String, OpTraffic>> protocols) {
+    /**
+     * Requests in flight; per protocol and op the bytes, requests by outcome and failures by reason;
+     * requests moved from a failing transport to the next, by {@code from->to:REASON}.
+     */
+    public record TrafficDescriptor(long inFlight, Map<String, Map<String, OpTraffic>> protocols,
+            Map<String, Long> fallbacks) {
     }
 
     /** Bytes of completed requests, requests by outcome, failures by reason (non-zero ones). */

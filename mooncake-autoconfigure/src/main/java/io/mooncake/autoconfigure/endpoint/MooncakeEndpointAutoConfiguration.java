@@ -4,7 +4,7 @@ import io.mooncake.actuate.endpoint.HardwareReport;
 import io.mooncake.actuate.endpoint.MooncakeEndpoint;
 import io.mooncake.actuate.endpoint.NativeHardwareReport;
 import io.mooncake.autoconfigure.MooncakeAutoConfiguration;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.topology.TopologyDiscovery;
 import org.springframework.beans.factory.ObjectProvider;
@@ -23,14 +23,14 @@ import org.springframework.context.annotation.Configuration;
  * NIC priority matrix.
  */
 @AutoConfiguration(after = MooncakeAutoConfiguration.class)
-@ConditionalOnClass({ TransferEngine.class, Endpoint.class, ConditionalOnAvailableEndpoint.class })
-@ConditionalOnBean(TransferEngine.class)
+@ConditionalOnClass({ MooncakeEngine.class, Endpoint.class, ConditionalOnAvailableEndpoint.class })
+@ConditionalOnBean(MooncakeEngine.class)
 @ConditionalOnAvailableEndpoint(MooncakeEndpoint.class)
 public final class MooncakeEndpointAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    MooncakeEndpoint mooncakeEndpoint(TransferEngine engine, ObjectProvider<HardwareReport> hardware) {
+    MooncakeEndpoint mooncakeEndpoint(MooncakeEngine engine, ObjectProvider<HardwareReport> hardware) {
         return new MooncakeEndpoint(engine, hardware.getIfUnique());
     }
 

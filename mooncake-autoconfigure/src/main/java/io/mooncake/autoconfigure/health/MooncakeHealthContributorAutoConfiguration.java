@@ -1,7 +1,7 @@
 package io.mooncake.autoconfigure.health;
 
 import io.mooncake.autoconfigure.MooncakeAutoConfiguration;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.health.MooncakeHealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -22,14 +22,14 @@ import org.springframework.core.env.Environment;
  */
 @AutoConfiguration(after = { MooncakeAutoConfiguration.class, HealthEndpointAutoConfiguration.class,
         AvailabilityProbesAutoConfiguration.class })
-@ConditionalOnClass({ TransferEngine.class, HealthContributor.class, ConditionalOnEnabledHealthIndicator.class })
-@ConditionalOnBean(TransferEngine.class)
+@ConditionalOnClass({ MooncakeEngine.class, HealthContributor.class, ConditionalOnEnabledHealthIndicator.class })
+@ConditionalOnBean(MooncakeEngine.class)
 @ConditionalOnEnabledHealthIndicator("mooncake")
 public final class MooncakeHealthContributorAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(name = { "mooncakeHealthIndicator", "mooncakeHealthContributor" })
-    MooncakeHealthIndicator mooncakeHealthContributor(TransferEngine engine) {
+    MooncakeHealthIndicator mooncakeHealthContributor(MooncakeEngine engine) {
         return new MooncakeHealthIndicator(engine);
     }
 

@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.mooncake.engine.api.OpCode;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.select.SelectionReport;
 import io.mooncake.engine.stats.FailureKind;
 import io.mooncake.engine.stats.TransferStats;
@@ -27,7 +27,11 @@ public final class MooncakeEngineMeterBinder implements MeterBinder {
     /** The protocol of same-process copies. */
     static final String LOCAL = "local";
 
-    private final TransferEngine engine;
+    /** One description for startup replacements and request fallbacks (one meter name). */
+    static final String FALLBACKS_DESCRIPTION = "Protocols the Mooncake engine replaced at startup, and requests "
+            + "it moved from a failing transport to the next, with why";
+
+    private final MooncakeEngine engine;
 
     private final MooncakeTransferMetrics transfers;
 
@@ -35,7 +39,7 @@ public final class MooncakeEngineMeterBinder implements MeterBinder {
      * @param engine the engine whose counters to bind
      * @param transfers the listener given to the engine, or {@code null} when it has none
      */
-    public MooncakeEngineMeterBinder(TransferEngine engine, MooncakeTransferMetrics transfers) {
+    public MooncakeEngineMeterBinder(MooncakeEngine engine, MooncakeTransferMetrics transfers) {
         this.engine = engine;
         this.transfers = transfers;
     }
@@ -80,7 +84,7 @@ public final class MooncakeEngineMeterBinder implements MeterBinder {
             String reason = fallbackReason(d);
             if (reason != null) {
                 Counter.builder(MooncakeMeters.TRANSPORT_FALLBACKS.meterName())
-                    .description("Protocols the Mooncake engine replaced at startup, and why")
+                    .description(FALLBACKS_DESCRIPTION)
                     .tags("from", d.protocol(), "to", String.valueOf(d.replacement()), "reason", reason)
                     .register(registry)
                     .increment();

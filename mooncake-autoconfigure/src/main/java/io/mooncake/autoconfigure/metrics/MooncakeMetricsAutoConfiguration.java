@@ -2,7 +2,7 @@ package io.mooncake.autoconfigure.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mooncake.autoconfigure.MooncakeAutoConfiguration;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -22,8 +22,8 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = { MetricsAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
         MooncakeAutoConfiguration.class })
-@ConditionalOnClass({ MeterRegistry.class, TransferEngine.class })
-@ConditionalOnBean({ MeterRegistry.class, TransferEngine.class })
+@ConditionalOnClass({ MeterRegistry.class, MooncakeEngine.class })
+@ConditionalOnBean({ MeterRegistry.class, MooncakeEngine.class })
 @ConditionalOnBooleanProperty(name = "mooncake.metrics.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(MooncakeMetricsProperties.class)
 public final class MooncakeMetricsAutoConfiguration {
@@ -36,7 +36,7 @@ public final class MooncakeMetricsAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    MooncakeEngineMeterBinder mooncakeEngineMeterBinder(TransferEngine engine,
+    MooncakeEngineMeterBinder mooncakeEngineMeterBinder(MooncakeEngine engine,
             ObjectProvider<MooncakeTransferMetrics> transfers) {
         return new MooncakeEngineMeterBinder(engine, transfers.getIfUnique());
     }

@@ -43,6 +43,9 @@ public final class MooncakeTransferMetrics implements TransferListener {
 
     private volatile Meters meters;
 
+    private final java.util.concurrent.ConcurrentHashMap<String, io.micrometer.core.instrument.Counter> fallbacks =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     /**
      * @param maxPeerSeries most peers with their own {@code peer} tag; 0 puts every peer under "other"
      */
@@ -67,6 +70,21 @@ public final class MooncakeTransferMetrics implements TransferListener {
             m.timers(protocol);
         }
         this.meters = m;
+    }
+
+    /** A request moved from one transport to another: {@code mooncake.transport.fallbacks{from,to,reason}}. */
+    @Override
+    public void onFallback(String from, String to, String peer, FailureKind reason) {
+        Meters m = this.meters;
+        if (m == null) {
+            return;
+        }
+        this.fallbacks.computeIfAbsent(from + '\n' + to + '\n' + reason.name(),
+                (k) -> io.micrometer.core.instrument.Counter.builder(MooncakeMeters.TRANSPORT_FALLBACKS.meterName())
+                    .description(MooncakeEngineMeterBinder.FALLBACKS_DESCRIPTION)
+                    .tags("from", from, "to", to, "reason", reason.name())
+                    .register(m.registry))
+            .increment();
     }
 
     @Override

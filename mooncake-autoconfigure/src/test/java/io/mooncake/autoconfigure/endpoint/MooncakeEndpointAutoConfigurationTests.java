@@ -7,7 +7,7 @@ import io.mooncake.actuate.endpoint.MooncakeEndpoint;
 import io.mooncake.actuate.endpoint.MooncakeEndpoint.MooncakeDescriptor;
 import io.mooncake.autoconfigure.MooncakeAutoConfiguration;
 import io.mooncake.engine.api.LocalBuffer;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.topology.TopologyDiscovery;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -27,7 +27,7 @@ class MooncakeEndpointAutoConfigurationTests {
     void endpointShowsSelectionMemoryPeersTrafficAndHardware() {
         this.contextRunner.withPropertyValues("mooncake.protocol=rdma").run((context) -> {
             assertThat(context).hasSingleBean(MooncakeEndpoint.class).hasSingleBean(HardwareReport.class);
-            TransferEngine engine = context.getBean(TransferEngine.class);
+            MooncakeEngine engine = context.getBean(MooncakeEngine.class);
             LocalBuffer buffer = engine.allocateBuffer(1 << 20, "cpu:0");
             engine.openSegment(engine.localSegmentName());
             MooncakeDescriptor d = context.getBean(MooncakeEndpoint.class).mooncake();

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.BDDMockito.given;
 
 import io.mooncake.autoconfigure.TestEngines;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.transport.Availability.Cause;
 import io.mooncake.health.MooncakeHealthIndicator;
 import org.junit.jupiter.api.Test;
@@ -50,7 +50,7 @@ class MooncakeHealthContributorAutoConfigurationTests {
 
     @Test
     void contributorNamedMooncakeIsCreatedWhenThereIsAnEngine() {
-        this.contextRunner.withBean(TransferEngine.class, TestEngines::mock).run((context) -> {
+        this.contextRunner.withBean(MooncakeEngine.class, TestEngines::mock).run((context) -> {
             assertThat(context).hasSingleBean(MooncakeHealthIndicator.class);
             assertThat(context).hasBean("mooncakeHealthContributor");
         });
@@ -63,7 +63,7 @@ class MooncakeHealthContributorAutoConfigurationTests {
 
     @Test
     void backsOffWhenTheIndicatorIsDisabled() {
-        this.contextRunner.withBean(TransferEngine.class, TestEngines::mock)
+        this.contextRunner.withBean(MooncakeEngine.class, TestEngines::mock)
             .withPropertyValues("management.health.mooncake.enabled=false")
             .run((context) -> assertThat(context).doesNotHaveBean(MooncakeHealthIndicator.class)
                 .doesNotHaveBean(MooncakeReadinessGroupPostProcessor.class));
@@ -71,14 +71,14 @@ class MooncakeHealthContributorAutoConfigurationTests {
 
     @Test
     void backsOffWithoutSpringBootHealth() {
-        this.contextRunner.withBean(TransferEngine.class, TestEngines::mock)
+        this.contextRunner.withBean(MooncakeEngine.class, TestEngines::mock)
             .withClassLoader(new FilteredClassLoader(org.springframework.boot.health.contributor.HealthContributor.class))
             .run((context) -> assertThat(context).doesNotHaveBean("mooncakeHealthContributor"));
     }
 
     @Test
     void userDefinedIndicatorWins() {
-        this.contextRunner.withBean(TransferEngine.class, TestEngines::mock)
+        this.contextRunner.withBean(MooncakeEngine.class, TestEngines::mock)
             .withBean("mooncakeHealthIndicator", MooncakeHealthIndicator.class,
                     () -> new MooncakeHealthIndicator(TestEngines.mock()))
             .run((context) -> assertThat(context).hasSingleBean(MooncakeHealthIndicator.class)
@@ -88,7 +88,7 @@ class MooncakeHealthContributorAutoConfigurationTests {
     @Test
     void failedTransportTakesThePodOutOfServiceButDoesNotRestartIt() {
         this.probesRunner
-            .withBean(TransferEngine.class, () -> TestEngines.mock(TestEngines.fellBack("rdma", Cause.INIT_FAILED)))
+            .withBean(MooncakeEngine.class, () -> TestEngines.mock(TestEngines.fellBack("rdma", Cause.INIT_FAILED)))
             .run((context) -> {
                 HealthEndpoint health = started(context);
                 assertThat(health.healthForPath("readiness").getStatus()).isEqualTo(Status.DOWN);
@@ -99,7 +99,7 @@ class MooncakeHealthContributorAutoConfigurationTests {
 
     @Test
     void healthyEngineKeepsThePodReady() {
-        this.probesRunner.withBean(TransferEngine.class, TestEngines::mock).run((context) -> {
+        this.probesRunner.withBean(MooncakeEngine.class, TestEngines::mock).run((context) -> {
             HealthEndpoint health = started(context);
             assertThat(health.healthForPath("readiness").getStatus()).isEqualTo(Status.UP);
             assertThat(health.healthForPath("mooncake").getStatus()).isEqualTo(Status.UP);
@@ -108,8 +108,8 @@ class MooncakeHealthContributorAutoConfigurationTests {
 
     @Test
     void unreachableMetadataIsDegradedOverallButTheNodeStaysReady() {
-        this.probesRunner.withBean(TransferEngine.class, () -> {
-            TransferEngine engine = TestEngines.mock();
+        this.probesRunner.withBean(MooncakeEngine.class, () -> {
+            MooncakeEngine engine = TestEngines.mock();
             given(engine.metadataReachable()).willReturn(false);
             return engine;
         }).run((context) -> {
@@ -123,8 +123,8 @@ class MooncakeHealthContributorAutoConfigurationTests {
 
     @Test
     void downOutranksDegradedInTheOverallStatus() {
-        this.probesRunner.withBean(TransferEngine.class, () -> {
-            TransferEngine engine = TestEngines.mock();
+        this.probesRunner.withBean(MooncakeEngine.class, () -> {
+            MooncakeEngine engine = TestEngines.mock();
             given(engine.metadataReachable()).willReturn(false);
             return engine;
         })
@@ -137,7 +137,7 @@ class MooncakeHealthContributorAutoConfigurationTests {
     @Test
     void explicitReadinessIncludeIsLeftAsConfigured() {
         this.probesRunner
-            .withBean(TransferEngine.class, () -> TestEngines.mock(TestEngines.fellBack("rdma", Cause.INIT_FAILED)))
+            .withBean(MooncakeEngine.class, () -> TestEngines.mock(TestEngines.fellBack("rdma", Cause.INIT_FAILED)))
             .withPropertyValues("management.endpoint.health.group.readiness.include=readinessState")
             .run((context) -> assertThat(started(context).healthForPath("readiness").getStatus())
                 .isEqualTo(Status.UP));
@@ -145,7 +145,7 @@ class MooncakeHealthContributorAutoConfigurationTests {
 
     @Test
     void statusOrderSetByTheApplicationIsKept() {
-        this.probesRunner.withBean(TransferEngine.class, TestEngines::mock)
+        this.probesRunner.withBean(MooncakeEngine.class, TestEngines::mock)
             .withPropertyValues("management.endpoint.health.status.order=DOWN,UP")
             .run((context) -> assertThat(context.getEnvironment()
                 .getProperty(MooncakeHealthEnvironmentPostProcessor.STATUS_ORDER)).isEqualTo("DOWN,UP"));

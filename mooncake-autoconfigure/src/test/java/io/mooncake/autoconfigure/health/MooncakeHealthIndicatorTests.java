@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.BDDMockito.given;
 
 import io.mooncake.autoconfigure.TestEngines;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.transport.Availability.Cause;
 import io.mooncake.health.MooncakeHealthIndicator;
 import java.util.List;
@@ -47,7 +47,7 @@ class MooncakeHealthIndicatorTests {
 
     @Test
     void transportThatIsNotListeningIsDown() {
-        TransferEngine engine = TestEngines.mock();
+        MooncakeEngine engine = TestEngines.mock();
         given(engine.transportStats()).willReturn(Map.of("tcp", Map.of("dataPort", 0)));
         Health health = new MooncakeHealthIndicator(engine).health();
         assertThat(health.getStatus()).isEqualTo(Status.DOWN);
@@ -57,7 +57,7 @@ class MooncakeHealthIndicatorTests {
 
     @Test
     void unreachableMetadataIsDegradedAndListsPeersThatStillWorkFromCache() {
-        TransferEngine engine = TestEngines.mock();
+        MooncakeEngine engine = TestEngines.mock();
         given(engine.metadataReachable()).willReturn(false);
         Health health = new MooncakeHealthIndicator(engine).health();
         assertThat(health.getStatus()).isEqualTo(MooncakeHealthIndicator.DEGRADED);
@@ -69,7 +69,7 @@ class MooncakeHealthIndicatorTests {
 
     @Test
     void engineThatThrowsIsDown() {
-        TransferEngine engine = TestEngines.mock();
+        MooncakeEngine engine = TestEngines.mock();
         given(engine.selection()).willThrow(new IllegalStateException("engine closed"));
         Health health = new MooncakeHealthIndicator(engine).health();
         assertThat(health.getStatus()).isEqualTo(Status.DOWN);

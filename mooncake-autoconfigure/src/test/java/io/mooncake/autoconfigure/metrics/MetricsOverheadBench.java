@@ -1,12 +1,12 @@
 package io.mooncake.autoconfigure.metrics;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mooncake.engine.api.BatchResult;
 import io.mooncake.engine.api.LocalBuffer;
 import io.mooncake.engine.api.OpCode;
 import io.mooncake.engine.api.SegmentHandle;
-import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.engine.api.TransferRequest;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.stats.TransferListener;
@@ -78,7 +78,7 @@ public final class MetricsOverheadBench {
         EngineConfig config = EngineConfig.builder().environment(System.getenv())
             .localHostname(flags.get("local_server_name")).metadataServer("P2PHANDSHAKE").protocol("tcp").build();
         ScheduledExecutorService scraper = Executors.newSingleThreadScheduledExecutor();
-        try (TransferEngine engine = TransferEngine.create(config, metrics ? transfers : TransferListener.disabled())) {
+        try (MooncakeEngine engine = MooncakeEngine.start(config, metrics ? transfers : TransferListener.disabled())) {
             if (metrics) {
                 new MooncakeEngineMeterBinder(engine, transfers).bindTo(registry);
                 scraper.scheduleAtFixedRate(registry::scrape, 1, 1, TimeUnit.SECONDS);

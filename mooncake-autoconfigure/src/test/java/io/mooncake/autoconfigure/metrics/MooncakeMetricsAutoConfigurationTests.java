@@ -7,7 +7,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mooncake.autoconfigure.MooncakeAutoConfiguration;
 import io.mooncake.autoconfigure.TestEngines;
 import io.mooncake.engine.api.LocalBuffer;
-import io.mooncake.engine.api.TransferEngine;
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.stats.TransferListener;
 import io.mooncake.engine.transport.Availability.Cause;
 import org.junit.jupiter.api.Test;
@@ -33,7 +33,7 @@ class MooncakeMetricsAutoConfigurationTests {
         this.contextRunner.run((context) -> {
             assertThat(context).hasSingleBean(MooncakeTransferMetrics.class)
                 .hasSingleBean(MooncakeEngineMeterBinder.class);
-            TransferEngine engine = context.getBean(TransferEngine.class);
+            MooncakeEngine engine = context.getBean(MooncakeEngine.class);
             MeterRegistry registry = context.getBean(MeterRegistry.class);
             LocalBuffer a = engine.allocateBuffer(8192, "cpu:0");
             LocalBuffer b = engine.allocateBuffer(8192, "cpu:0");
@@ -65,7 +65,7 @@ class MooncakeMetricsAutoConfigurationTests {
     @Test
     void capOnPeerSeriesIsConfigurable() {
         this.contextRunner.withPropertyValues("mooncake.metrics.max-peer-series=0").run((context) -> {
-            TransferEngine engine = context.getBean(TransferEngine.class);
+            MooncakeEngine engine = context.getBean(MooncakeEngine.class);
             LocalBuffer a = engine.allocateBuffer(8192, "cpu:0");
             engine.transferSyncWrite(engine.localSegmentName(), a.address(), a.address() + 4096, 100);
             assertThat(context.getBean(MeterRegistry.class).get("mooncake.transfer.peer.bytes")
@@ -78,7 +78,7 @@ class MooncakeMetricsAutoConfigurationTests {
     @Test
     void disabledMetricsLeaveTheEngineWithoutListener() {
         this.contextRunner.withPropertyValues("mooncake.metrics.enabled=false").run((context) -> {
-            assertThat(context).hasSingleBean(TransferEngine.class)
+            assertThat(context).hasSingleBean(MooncakeEngine.class)
                 .doesNotHaveBean(MooncakeTransferMetrics.class)
                 .doesNotHaveBean(MooncakeEngineMeterBinder.class)
                 .doesNotHaveBean(TransferListener.class);
@@ -92,7 +92,7 @@ class MooncakeMetricsAutoConfigurationTests {
             .withConfiguration(AutoConfigurations.of(MooncakeAutoConfiguration.class,
                     MooncakeMetricsAutoConfiguration.class))
             .withPropertyValues("mooncake.local-hostname=127.0.0.1", "mooncake.io-threads=1")
-            .run((context) -> assertThat(context).hasSingleBean(TransferEngine.class)
+            .run((context) -> assertThat(context).hasSingleBean(MooncakeEngine.class)
                 .doesNotHaveBean(MooncakeTransferMetrics.class));
     }
 
@@ -117,7 +117,7 @@ class MooncakeMetricsAutoConfigurationTests {
             .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
                     SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
                     MooncakeMetricsAutoConfiguration.class))
-            .withBean(TransferEngine.class, () -> TestEngines.mock(TestEngines.fellBack("rdma", Cause.NO_DEVICE)))
+            .withBean(MooncakeEngine.class, () -> TestEngines.mock(TestEngines.fellBack("rdma", Cause.NO_DEVICE)))
             .run((context) -> assertThat(context.getBean(MeterRegistry.class)
                 .get("mooncake.transport.fallbacks")
                 .tags("from", "rdma", "to", "tcp", "reason", "NO_DEVICE")
@@ -133,7 +133,7 @@ class MooncakeMetricsAutoConfigurationTests {
                     MooncakeAutoConfiguration.class, MooncakeMetricsAutoConfiguration.class))
             .withPropertyValues("mooncake.local-hostname=127.0.0.1", "mooncake.io-threads=1")
             .run((context) -> {
-                TransferEngine engine = context.getBean(TransferEngine.class);
+                MooncakeEngine engine = context.getBean(MooncakeEngine.class);
                 LocalBuffer a = engine.allocateBuffer(8192, "cpu:0");
                 engine.transferSyncWrite(engine.localSegmentName(), a.address(), a.address() + 4096, 100);
                 String scrape = context.getBean(PrometheusMeterRegistry.class).scrape();

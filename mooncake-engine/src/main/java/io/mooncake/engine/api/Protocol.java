@@ -51,6 +51,33 @@ public enum Protocol {
                 "unknown protocol '" + value + "'; valid protocols are: " + validNames());
     }
 
+    /** Whether {@code value} is one of the ten protocol strings of the reference. */
+    public static boolean isWellKnown(String value) {
+        for (Protocol p : values()) {
+            if (p.id.equals(value)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Checks a protocol name's spelling (lower-case letters, digits and {@code _}, starting with a
+     * letter) and returns it in lower case. The set of protocols is open: which names a node runs
+     * is decided by the transports on its class path when the engine starts.
+     *
+     * @throws MooncakeException naming the value and the ten well-known choices
+     */
+    public static String checkName(String value) {
+        String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+        if (!v.matches("[a-z][a-z0-9_]{0,31}")) {
+            throw new MooncakeException(ErrorCode.INVALID_ARGUMENT,
+                    "unknown protocol '" + value + "'; valid protocols are: " + validNames()
+                            + " (or the name of a transport on the class path)");
+        }
+        return v;
+    }
+
     @Override
     public String toString() {
         return id;

@@ -1,10 +1,5 @@
 package io.mooncake.engine.api;
 
-import io.mooncake.engine.config.EngineConfig;
-import io.mooncake.engine.metadata.SegmentDescriptor;
-import io.mooncake.engine.select.SelectionReport;
-import io.mooncake.engine.stats.TransferListener;
-import io.mooncake.engine.stats.TransferStats;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -20,34 +15,13 @@ import java.util.List;
  * {@link MooncakeException} naming the value and the fix. Every submitted request ends
  * COMPLETED, FAILED, TIMEOUT or CANCELED.
  *
+ * <p>Start one with {@code MooncakeEngine.start(config)} ({@code io.mooncake.engine.core}), which
+ * also offers what operators look at (configuration, descriptor, transport selection, counters).
+ * This package depends on nothing else of the engine.
+ *
  * <p>Thread-safe.
  */
 public interface TransferEngine extends AutoCloseable {
-
-    /**
-     * Starts an engine the way the reference's Python {@code initialize} does.
-     *
-     * @param localHostname host (or {@code host:port}) peers reach this node at
-     * @param metadataServer {@code P2PHANDSHAKE}, {@code etcd://host:port}, {@code http://host:port/metadata},
-     *     {@code redis://host:port} or a bare {@code host:port} (etcd)
-     * @param protocol one of the ten protocol strings, e.g. {@code tcp}
-     * @param deviceName NIC name(s), {@code auto-discovery}, or empty
-     */
-    static TransferEngine initialize(String localHostname, String metadataServer, String protocol,
-            String deviceName) {
-        return create(EngineConfig.builder().environment(System.getenv()).localHostname(localHostname)
-                .metadataServer(metadataServer).protocol(protocol).deviceName(deviceName).build());
-    }
-
-    /** Starts an engine from a full configuration. */
-    static TransferEngine create(EngineConfig config) {
-        return io.mooncake.engine.core.Engine.start(config, TransferListener.disabled());
-    }
-
-    /** Starts an engine that also reports every ended request to {@code listener}. */
-    static TransferEngine create(EngineConfig config, TransferListener listener) {
-        return io.mooncake.engine.core.Engine.start(config, listener);
-    }
 
     // ---- identity and state
 
@@ -56,18 +30,6 @@ public interface TransferEngine extends AutoCloseable {
 
     /** The handshake (RPC) listener port ({@code get_rpc_port}). */
     int rpcPort();
-
-    /** The configuration the engine runs with. */
-    EngineConfig config();
-
-    /** The descriptor this node publishes. */
-    SegmentDescriptor localDescriptor();
-
-    /** What was requested, which transports run, and why (fallback reasons). */
-    SelectionReport selection();
-
-    /** Counters of bytes and requests by protocol, opcode and outcome. */
-    TransferStats stats();
 
     /** Whether the metadata service answered its last call (always true for P2PHANDSHAKE). */
     boolean metadataReachable();

@@ -8,7 +8,7 @@ import io.mooncake.engine.api.OpCode;
 import io.mooncake.engine.api.TransferState;
 import io.mooncake.engine.api.TransferStatus;
 import io.mooncake.engine.stats.TransferListener;
-import io.mooncake.engine.transport.RemoteTarget;
+import io.mooncake.engine.metadata.RemoteTarget;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -39,16 +39,17 @@ public final class BatchImpl implements Batch {
     private final TransferListener listener;
     private final Deadlines deadlines;
     private final Duration timeout;
-    private final java.util.function.Consumer<TransferTask> onTimeout;
+    private final java.util.function.BiConsumer<TransferTask, CancelCause> onAbandoned;
     private volatile ScheduledFuture<?> deadline;
     private volatile Duration effectiveTimeout;
 
     /**
-     * @param onTimeout told about each task this batch's deadline ended, so its transport can abandon
-     *     the task's slices (and release the memory they hold)
+     * @param onAbandoned told about each task that ended before its slices did (the deadline passed,
+     *     the caller canceled or stopped waiting) and why, so its transport can abandon the task's
+     *     slices (and release the memory they hold)
      */
     public BatchImpl(long id, int capacity, TransferListener listener, Deadlines deadlines, Duration timeout,
-            java.util.function.Consumer<TransferTask> onTimeout) {
+            java.util.function.BiConsumer<TransferTask, CancelCause> onAbandoned) {
         if (capacity <= 0) {
             throw new MooncakeException(ErrorCode.INVALID_ARGUMENT,
                     "invalid batch size " + capacity + "; a batch holds at least 1 request");
@@ -58,7 +59,7 @@ public final class BatchImpl implements Batch {
         this.listener = listener;
         this.deadlines = deadlines;
         this.timeout = timeout;
-        this.onTimeout = onTimeout;
+        this.onAbandoned = onAbandoned;
     }
 
     @Override
@@ -130,15 +131,21 @@ public final class BatchImpl implements Batch {
     private void expire() {
         String reason = "no completion within " + effectiveTimeout.toMillis() + " ms (transferTimeout plus 1 ns "
                 + "per byte); raise mooncake.transfer-timeout or check the peer and the network";
-        endAll(TransferState.TIMEOUT, reason);
+        endAll(TransferState.TIMEOUT, reason, CancelCause.DEADLINE);
     }
 
-    private void endAll(TransferState state, String reason) {
+    private void endAll(TransferState state, String reason, CancelCause cause) {
         int n = size.get();
+        boolean[] ended = new boolean[n];
         for (int i = 0; i < n; i++) {
             TransferTask t = tasks[i];
-            if (t != null && t.finish(state, reason) && state == TransferState.TIMEOUT) {
-                onTimeout.accept(t);
+            ended[i] = t != null && t.finish(state, reason);
+        }
+        // Only once every task has its state: abandoning one task's slices (a transport closing the
+        // connection they wait on) must not end a batch-mate FAILED before it was ended here.
+        for (int i = 0; i < n; i++) {
+            if (ended[i]) {
+                onAbandoned.accept(tasks[i], cause);
             }
         }
     }
@@ -182,7 +189,7 @@ public final class BatchImpl implements Batch {
 
     @Override
     public void cancel() {
-        endAll(TransferState.CANCELED, "canceled by the caller");
+        endAll(TransferState.CANCELED, "canceled by the caller", CancelCause.CALLER);
     }
 
     @Override
@@ -198,11 +205,12 @@ public final class BatchImpl implements Batch {
         try {
             return completion.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            endAll(TransferState.TIMEOUT, "caller stopped waiting after " + timeout.toMillis() + " ms");
+            endAll(TransferState.TIMEOUT, "caller stopped waiting after " + timeout.toMillis() + " ms",
+                    CancelCause.CALLER);
             return completion.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            endAll(TransferState.CANCELED, "caller interrupted while waiting");
+            endAll(TransferState.CANCELED, "caller interrupted while waiting", CancelCause.CALLER);
             return completion.join();
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());

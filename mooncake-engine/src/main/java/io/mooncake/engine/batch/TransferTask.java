@@ -4,18 +4,27 @@ import io.mooncake.engine.api.OpCode;
 import io.mooncake.engine.api.TransferState;
 import io.mooncake.engine.api.TransferStatus;
 import io.mooncake.engine.memory.Region;
+import io.mooncake.engine.metadata.BufferDescriptor;
+import io.mooncake.engine.metadata.RemoteTarget;
 import io.mooncake.engine.stats.FailureKind;
-import io.mooncake.engine.transport.RemoteTarget;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * One submitted request while it runs: its fields, its slice counter and its state.
+ * One submitted request while it runs: its fields, its slices, its counters and its state.
  *
- * <p>A transport calls {@link #expectSlices(int)} once before posting slices, then each slice
- * ends exactly once through {@link #sliceCompleted(long)} or {@link #sliceFailed(String)}. The
- * state moves from PENDING to exactly one terminal state by compare-and-set, so a slice that
- * completes after a TIMEOUT or CANCELED changes nothing. Thread-safe.
+ * <p>This is the one slicer and the one completion path every transport shares. The engine
+ * {@link #plan plans} an attempt (cuts the request into {@link #sliceCount()} slices of at most
+ * the transport's slice size) and hands the task to a transport, which posts the slices and ends
+ * each exactly once through {@link #sliceCompleted(long)} or {@link #sliceFailed(FailureKind, String)}.
+ * The state moves from PENDING to exactly one terminal state by compare-and-set, so a slice that
+ * ends after a TIMEOUT or CANCELED changes nothing.
+ *
+ * <p>Fallback: when a slice fails for a reason another transport might not have (a lost
+ * connection, a transport that cannot carry it) and the engine set a {@link TaskRouter}, the task
+ * does not end at once: when every slice of the attempt has ended, the router hands it to the
+ * next transport (a new attempt) or ends it FAILED. Other failures (the peer rejected the range)
+ * end the task at once. Nothing here allocates per slice. Thread-safe.
  */
 public final class TransferTask {
 
@@ -23,6 +32,7 @@ public final class TransferTask {
     private static final VarHandle REMAINING;
     private static final VarHandle TRANSFERRED;
     private static final VarHandle HOLDS;
+    private static final VarHandle ATTEMPT_FAILURE;
 
     static {
         try {
@@ -31,6 +41,7 @@ public final class TransferTask {
             REMAINING = l.findVarHandle(TransferTask.class, "remaining", int.class);
             TRANSFERRED = l.findVarHandle(TransferTask.class, "transferred", long.class);
             HOLDS = l.findVarHandle(TransferTask.class, "holds", int.class);
+            ATTEMPT_FAILURE = l.findVarHandle(TransferTask.class, "attemptFailure", FailureKind.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -46,8 +57,13 @@ public final class TransferTask {
     private final long targetAddress;
     private final long length;
     private final RemoteTarget target;
-    private final String protocol;
     private final long submittedNanos;
+    private volatile String protocol;
+    private BufferDescriptor remoteBuffer;
+    private volatile TaskRouter router;
+    private int sliceSize;
+    private int sliceCount;
+    private int attempts;
 
     @SuppressWarnings("unused") // VarHandle
     private volatile int state = PENDING;
@@ -57,10 +73,16 @@ public final class TransferTask {
     private volatile long transferred;
     private volatile String failureReason;
     private volatile FailureKind failureKind = FailureKind.NONE;
+    /** The first retryable failure of the running attempt, or {@code null}. */
+    @SuppressWarnings("unused") // VarHandle
+    private volatile FailureKind attemptFailure;
+    private volatile String attemptReason;
     /** Uses of local memory still possible: the submission itself plus every slice not yet ended. */
     @SuppressWarnings("unused") // VarHandle
     private volatile int holds = 1;
     private volatile Region localRegion;
+    /** Which transport (if any) holds the task's slices now, for cancellation; set by the engine. */
+    private volatile Object carrier;
 
     TransferTask(BatchImpl batch, int index, OpCode opCode, long source, long targetAddress, long length,
             RemoteTarget target, String protocol) {
@@ -84,7 +106,7 @@ public final class TransferTask {
         return source;
     }
 
-    /** Remote address (absolute, in the target process). */
+    /** Remote address (absolute, in the target process; a device offset for cxl-shaped targets). */
     public long targetAddress() {
         return targetAddress;
     }
@@ -97,6 +119,7 @@ public final class TransferTask {
         return target;
     }
 
+    /** The transport carrying the task now (the last one, once it ended). */
     public String protocol() {
         return protocol;
     }
@@ -109,33 +132,140 @@ public final class TransferTask {
         return submittedNanos;
     }
 
-    /** Sets how many slices the transport will complete; call once, before posting any. */
-    public void expectSlices(int count) {
-        if (count <= 0) {
-            throw new IllegalArgumentException("slice count must be > 0: " + count);
-        }
-        REMAINING.setVolatile(this, count);
-        HOLDS.getAndAdd(this, count);
+    /** The local region the request reads from or writes to (held until every slice ended), or {@code null} for 0 bytes. */
+    public Region localRegion() {
+        return localRegion;
     }
 
-    /** One slice of {@code bytes} ended well; the last one completes the task. */
+    /** The target's published buffer that holds the remote range, or {@code null} for the local segment. */
+    public BufferDescriptor remoteBuffer() {
+        return remoteBuffer;
+    }
+
+    /** Set by the engine once it found the buffer the remote range lies in. */
+    public void remoteBuffer(BufferDescriptor buffer) {
+        this.remoteBuffer = buffer;
+    }
+
+    /** How many attempts were planned (1 unless the task fell back to another transport). */
+    public int attempts() {
+        return attempts;
+    }
+
+    // ---- slicing (called by the engine before it hands the task to a transport)
+
+    /**
+     * Starts an attempt on {@code transport}: cuts the request into slices of at most
+     * {@code maxSliceBytes} and expects each to end once. Called by the engine only, before the
+     * transport sees the task, and again for a fallback attempt after every slice of the previous
+     * one has ended.
+     */
+    public void plan(String transport, int maxSliceBytes, TaskRouter fallback) {
+        if (maxSliceBytes <= 0) {
+            throw new IllegalArgumentException("slice size must be > 0: " + maxSliceBytes);
+        }
+        long count = length == 0 ? 1 : (length + maxSliceBytes - 1) / maxSliceBytes;
+        if (count > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(length + " bytes in slices of " + maxSliceBytes + " is too many slices");
+        }
+        this.protocol = transport;
+        this.router = fallback;
+        this.sliceSize = maxSliceBytes;
+        this.sliceCount = (int) count;
+        this.attempts++;
+        ATTEMPT_FAILURE.setVolatile(this, (FailureKind) null);
+        attemptReason = null;
+        TRANSFERRED.setVolatile(this, 0L);
+        REMAINING.setVolatile(this, sliceCount);
+        HOLDS.getAndAdd(this, sliceCount);
+    }
+
+    /** Slices of the current attempt. */
+    public int sliceCount() {
+        return sliceCount;
+    }
+
+    /** Offset of slice {@code k} from the start of the request. */
+    public long sliceOffset(int k) {
+        return (long) k * sliceSize;
+    }
+
+    /** Bytes of slice {@code k}. */
+    public int sliceLength(int k) {
+        long off = (long) k * sliceSize;
+        return (int) Math.min(sliceSize, length - off);
+    }
+
+    /** Which transport-private object carries the slices now (for cancellation); engine use. */
+    public Object carrier() {
+        return carrier;
+    }
+
+    /** Records the object carrying the slices; engine use. */
+    public void carrier(Object c) {
+        this.carrier = c;
+    }
+
+    // ---- completion (called by transports, once per slice)
+
+    /** One slice of {@code bytes} ended well; the last one completes the attempt. */
     public void sliceCompleted(long bytes) {
         TRANSFERRED.getAndAdd(this, bytes);
         if ((int) REMAINING.getAndAdd(this, -1) == 1) {
-            finish(TransferState.COMPLETED, null);
+            attemptEnded();
         }
         releaseOne();
     }
 
-    /** One slice failed; the task ends FAILED with {@code reason} unless it already ended. */
+    /** One slice failed on the connection; see {@link #sliceFailed(FailureKind, String)}. */
     public void sliceFailed(String reason) {
         sliceFailed(FailureKind.CONNECTION, reason);
     }
 
-    /** One slice failed for {@code kind}; the task ends FAILED with {@code reason} unless it already ended. */
+    /**
+     * One slice failed for {@code kind}. A failure another transport might not have
+     * ({@link #retryable(FailureKind)}) waits for the attempt's other slices and goes to the
+     * router; any other ends the task FAILED at once (unless it already ended).
+     */
     public void sliceFailed(FailureKind kind, String reason) {
-        finish(TransferState.FAILED, kind, reason);
+        if (router != null && retryable(kind) && !isDone()) {
+            if (ATTEMPT_FAILURE.compareAndSet(this, (FailureKind) null, kind)) {
+                attemptReason = reason;
+            }
+        } else {
+            finish(TransferState.FAILED, kind, reason);
+        }
+        if ((int) REMAINING.getAndAdd(this, -1) == 1) {
+            attemptEnded();
+        }
         releaseOne();
+    }
+
+    /** Whether a failure of this kind may not happen on another transport (worth a fallback attempt). */
+    public static boolean retryable(FailureKind kind) {
+        return kind == FailureKind.CONNECTION || kind == FailureKind.NO_TRANSPORT || kind == FailureKind.LOCAL;
+    }
+
+    private void attemptEnded() {
+        FailureKind f = (FailureKind) ATTEMPT_FAILURE.getVolatile(this);
+        if (f == null) {
+            finish(TransferState.COMPLETED, null);
+            return;
+        }
+        TaskRouter r = router;
+        if (r == null || isDone()) {
+            finish(TransferState.FAILED, f, attemptReason);
+            return;
+        }
+        // Keep the local memory held across the hand-over to the next attempt.
+        HOLDS.getAndAdd(this, 1);
+        try {
+            r.attemptFailed(this, f, attemptReason);
+        } catch (RuntimeException e) {
+            finish(TransferState.FAILED, f, attemptReason + " (and the fallback failed: " + e + ")");
+        } finally {
+            releaseOne();
+        }
     }
 
     /**

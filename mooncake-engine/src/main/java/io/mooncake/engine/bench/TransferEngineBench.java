@@ -1,5 +1,6 @@
 package io.mooncake.engine.bench;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.api.BatchResult;
 import io.mooncake.engine.api.LocalBuffer;
 import io.mooncake.engine.api.OpCode;
@@ -33,7 +34,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * bin/mooncake-bench --mode=initiator --segment_id=127.0.0.1:15123 --operation=write --block_size=1048576
  * </pre>
  * {@code --baseline=nio} runs the same workload over one plain NIO socket instead of the engine
- * (target and initiator both), for comparison in the same run.
+ * (target and initiator both), for comparison in the same run; {@code --baseline=memcpy} (initiator
+ * only) copies the same blocks between two local buffers of the same footprint with one thread per
+ * worker, the ceiling of a same-host memory transport.
+ *
+ * <p>{@code --protocol=tcp} measures tcp alone (the same-host and same-process transports are
+ * switched off); {@code --protocol=shm} runs tcp plus the same-host shared-memory transport, which
+ * requests to a target on this host take. The initiator prints the route its requests take.
  *
  * <p>{@code --verify} proves a path end to end, with the effect of the reference's
  * {@code transfer_engine_validator}: each round fills the thread's blocks with a pattern derived
@@ -83,6 +90,13 @@ public final class TransferEngineBench {
         Map<String, String> flags = parse(args);
         String mode = flags.get("mode");
         boolean nio = flags.get("baseline").equals("nio");
+        if (flags.get("baseline").equals("memcpy")) {
+            if (!mode.equals("initiator")) {
+                fail("--baseline=memcpy runs in the initiator only (it needs no target)");
+            }
+            memcpyInitiator(flags);
+            return;
+        }
         switch (mode) {
             case "target" -> {
                 if (nio) {
@@ -103,10 +117,18 @@ public final class TransferEngineBench {
     }
 
     private static EngineConfig config(Map<String, String> flags) {
+        String protocol = flags.get("protocol");
         EngineConfig.Builder b = EngineConfig.builder().environment(System.getenv())
                 .localHostname(flags.get("local_server_name")).metadataServer(flags.get("metadata_server"))
-                .protocol(flags.get("protocol")).deviceName(flags.get("device_name"))
+                .protocol(protocol.equals("shm") ? "tcp" : protocol).deviceName(flags.get("device_name"))
                 .handshakePort(Integer.parseInt(flags.get("handshake_port")));
+        if (System.getenv("MC_DISABLE_TRANSPORTS") == null) {
+            if (protocol.equals("tcp")) {
+                b.disabledTransports("shm,local"); // measure tcp itself, even between processes of one host
+            } else if (protocol.equals("shm")) {
+                b.disabledTransports("local");
+            }
+        }
         int io = Integer.parseInt(flags.get("io_threads"));
         if (io > 0) {
             b.ioThreads(io);
@@ -127,7 +149,7 @@ public final class TransferEngineBench {
     }
 
     private static void target(Map<String, String> flags) throws InterruptedException {
-        TransferEngine engine = TransferEngine.create(config(flags));
+        TransferEngine engine = MooncakeEngine.start(config(flags));
         long size = Long.parseLong(flags.get("buffer_size"));
         LocalBuffer buffer = engine.allocateBuffer(size, "cpu:0");
         System.err.println("Target ready: segment " + engine.localSegmentName() + ", buffer " + size + " bytes at 0x"
@@ -158,12 +180,14 @@ public final class TransferEngineBench {
         TransferListener listener = recordLatency
                 ? (protocol, peer, o, bytes, outcome, nanos) -> latency.record(nanos)
                 : TransferListener.disabled();
-        try (TransferEngine engine = TransferEngine.create(config(flags), listener)) {
+        try (TransferEngine engine = MooncakeEngine.start(config(flags), listener)) {
             LocalBuffer buffer = engine.allocateBuffer(bufferSize, "cpu:0");
             SegmentHandle seg = engine.openSegment(segment);
             if (seg.buffers().isEmpty()) {
                 fail("segment " + segment + " publishes no buffer");
             }
+            engine.peers().forEach(p -> System.err.println("Route to " + p.name() + ": " + p.transport() + " ("
+                    + p.route() + ")"));
             long remoteBase = seg.buffer(0).address();
             long remoteLen = seg.buffer(0).length();
             if (remoteLen < (long) block * batchSize * threads) {
@@ -361,6 +385,38 @@ public final class TransferEngineBench {
         });
         System.err.println("Baseline: plain Java NIO, one blocking socket per thread");
         report(flags, run, batchSize, block, latency, null);
+    }
+
+    private static void memcpyInitiator(Map<String, String> flags) throws Exception {
+        int threads = Integer.parseInt(flags.get("threads"));
+        int batchSize = Integer.parseInt(flags.get("batch_size"));
+        int block = Integer.parseInt(flags.get("block_size"));
+        double duration = Double.parseDouble(flags.get("duration"));
+        boolean write = opcode(flags.get("operation")) == OpCode.WRITE;
+        long footprint = (long) block * batchSize * threads;
+        long local = io.mooncake.engine.memory.NativeMemory.allocate(footprint);
+        long remote = io.mooncake.engine.memory.NativeMemory.allocate(footprint);
+        io.mooncake.engine.memory.NativeMemory.fill(local, footprint, (byte) 1);
+        io.mooncake.engine.memory.NativeMemory.fill(remote, footprint, (byte) 2);
+        LatencyHistogram latency = new LatencyHistogram();
+        try {
+            Run run = run(threads, duration, latency, tid -> () -> {
+                for (int i = 0; i < batchSize; i++) {
+                    long off = (long) block * ((long) i * threads + tid);
+                    if (write) {
+                        io.mooncake.engine.memory.NativeMemory.copy(local + off, remote + off, block);
+                    } else {
+                        io.mooncake.engine.memory.NativeMemory.copy(remote + off, local + off, block);
+                    }
+                }
+                return true;
+            });
+            System.err.println("Baseline: memcpy between two local buffers, one thread per worker");
+            report(flags, run, batchSize, block, latency, null);
+        } finally {
+            io.mooncake.engine.memory.NativeMemory.free(local);
+            io.mooncake.engine.memory.NativeMemory.free(remote);
+        }
     }
 
     /** One worker thread's batches. */

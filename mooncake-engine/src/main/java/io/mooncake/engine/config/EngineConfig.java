@@ -56,6 +56,7 @@ public final class EngineConfig {
     private final String clusterId;
     private final boolean fallbackToTcp;
     private final boolean forceTcp;
+    private final java.util.Set<String> disabledTransports;
     private final boolean forceHca;
     private final boolean forceMnnvl;
     private final boolean intranodeNvlink;
@@ -86,6 +87,7 @@ public final class EngineConfig {
         this.clusterId = b.clusterId;
         this.fallbackToTcp = b.fallbackToTcp;
         this.forceTcp = b.forceTcp;
+        this.disabledTransports = java.util.Set.copyOf(b.disabledTransports);
         this.forceHca = b.forceHca;
         this.forceMnnvl = b.forceMnnvl;
         this.intranodeNvlink = b.intranodeNvlink;
@@ -209,6 +211,14 @@ public final class EngineConfig {
         return forceTcp;
     }
 
+    /**
+     * Transports that must not start even where they could ({@code MC_DISABLE_TRANSPORTS}), such
+     * as {@code shm} to measure tcp between two processes of one host.
+     */
+    public java.util.Set<String> disabledTransports() {
+        return disabledTransports;
+    }
+
     public boolean forceHca() {
         return forceHca;
     }
@@ -277,6 +287,7 @@ public final class EngineConfig {
         private String clusterId;
         private boolean fallbackToTcp = true;
         private boolean forceTcp;
+        private java.util.Set<String> disabledTransports = java.util.Set.of();
         private boolean forceHca;
         private boolean forceMnnvl;
         private boolean intranodeNvlink;
@@ -310,6 +321,7 @@ public final class EngineConfig {
             clusterId = c.clusterId;
             fallbackToTcp = c.fallbackToTcp;
             forceTcp = c.forceTcp;
+            disabledTransports = c.disabledTransports;
             forceHca = c.forceHca;
             forceMnnvl = c.forceMnnvl;
             intranodeNvlink = c.intranodeNvlink;
@@ -337,7 +349,7 @@ public final class EngineConfig {
             }
             List<String> list = new ArrayList<>();
             for (String p : v.split(",")) {
-                String id = Protocol.of(p).id();
+                String id = Protocol.checkName(p);
                 if (!list.contains(id)) {
                     list.add(id);
                 }
@@ -426,6 +438,20 @@ public final class EngineConfig {
 
         public Builder fallbackToTcp(boolean v) {
             fallbackToTcp = v;
+            return this;
+        }
+
+        /** Transports not to start, comma separated (e.g. {@code shm}); blank for none. */
+        public Builder disabledTransports(String v) {
+            java.util.Set<String> set = new java.util.TreeSet<>();
+            if (v != null) {
+                for (String p : v.split(",")) {
+                    if (!p.isBlank()) {
+                        set.add(Protocol.checkName(p));
+                    }
+                }
+            }
+            disabledTransports = set;
             return this;
         }
 

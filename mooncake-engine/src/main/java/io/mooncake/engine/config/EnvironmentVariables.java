@@ -33,6 +33,8 @@ public final class EnvironmentVariables {
     public static final String MC_TRANSFER_TIMEOUT = "MC_TRANSFER_TIMEOUT";
     public static final String MC_TCP_LANES_PER_PEER = "MC_TCP_LANES_PER_PEER";
     public static final String MC_TCP_SLICE_SIZE = "MC_TCP_SLICE_SIZE";
+    /** Transports not to start, comma separated (this project's; e.g. {@code shm} to measure tcp on one host). */
+    public static final String MC_DISABLE_TRANSPORTS = "MC_DISABLE_TRANSPORTS";
 
     private EnvironmentVariables() {
     }
@@ -73,6 +75,10 @@ public final class EnvironmentVariables {
         }
         if (flag(env, MC_FORCE_TCP)) {
             b.forceTcp(true);
+        }
+        String disabled = env.get(MC_DISABLE_TRANSPORTS);
+        if (disabled != null && !disabled.isBlank()) {
+            b.disabledTransports(disabled);
         }
         if (flag(env, MC_FORCE_HCA)) {
             b.forceHca(true);

@@ -9,10 +9,7 @@ import io.mooncake.engine.api.Notify;
 import io.mooncake.engine.api.OpCode;
 import io.mooncake.engine.api.PeerInfo;
 import io.mooncake.engine.api.RegisteredMemory;
-import io.mooncake.engine.api.RemoteBuffer;
 import io.mooncake.engine.api.SegmentHandle;
-import io.mooncake.engine.api.SegmentNotFoundException;
-import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.engine.api.TransferRequest;
 import io.mooncake.engine.api.TransferState;
 import io.mooncake.engine.api.TransferStatus;
@@ -22,15 +19,16 @@ import io.mooncake.engine.batch.Deadlines;
 import io.mooncake.engine.batch.TransferTask;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.config.EnvironmentVariables;
+import io.mooncake.engine.memory.MemoryAllocator;
+import io.mooncake.engine.memory.MemoryKind;
 import io.mooncake.engine.memory.MemoryRegistry;
-import io.mooncake.engine.memory.NativeMemory;
 import io.mooncake.engine.memory.Region;
 import io.mooncake.engine.metadata.BufferDescriptor;
 import io.mooncake.engine.metadata.HostPort;
 import io.mooncake.engine.metadata.MetadataConnection;
+import io.mooncake.engine.metadata.RemoteTarget;
 import io.mooncake.engine.metadata.RpcMeta;
 import io.mooncake.engine.metadata.SegmentDescriptor;
-import io.mooncake.engine.metadata.SegmentDescriptorCodec;
 import io.mooncake.engine.metadata.SegmentDirectory;
 import io.mooncake.engine.metadata.kv.SegmentDirectories;
 import io.mooncake.engine.metadata.p2p.P2pSegmentDirectory;
@@ -38,14 +36,11 @@ import io.mooncake.engine.rpc.HandshakeClient;
 import io.mooncake.engine.rpc.HandshakeServer;
 import io.mooncake.engine.rpc.HandshakeType;
 import io.mooncake.engine.select.SelectionReport;
-import io.mooncake.engine.select.TransportSelector;
 import io.mooncake.engine.stats.FailureKind;
+import io.mooncake.engine.stats.ThroughputLog;
 import io.mooncake.engine.stats.TransferListener;
 import io.mooncake.engine.stats.TransferStats;
-import io.mooncake.engine.transport.RemoteTarget;
-import io.mooncake.engine.transport.Transport;
 import io.mooncake.engine.transport.TransportContext;
-import io.mooncake.engine.transport.TransportProvider;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -54,16 +49,11 @@ import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,40 +62,36 @@ import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The engine: owns the memory registry, the handshake server, the segment directory, the
- * transports and the segment and batch tables, and routes each request to the transport
- * named by its target's descriptor.
+ * The engine: wires its parts together and implements the API on them. The parts, one job each:
+ * {@link LocalMemory} (registration through the transports, allocators), {@link Transports} (which
+ * run, started and closed in order), {@link Segments} (opened segments, descriptors, routes),
+ * {@link Router} (the transport of each request, and fallback), {@link HandshakeService} (what
+ * the handshake port answers), the segment directory (metadata) and the batch table here.
  *
  * <p>Path of a request: {@link #submitTransfer} checks it on the caller's thread (local range
- * registered, target segment open, target range inside a published buffer), creates a
- * {@link TransferTask} in the batch and hands it to the transport, which completes its slices
- * on I/O threads; the batch's future completes when all its tasks have ended, and the timer
+ * registered, target segment open), creates a {@link TransferTask} in the batch and gives it to the
+ * {@link Router}, which checks the remote range against the target's descriptor, plans its slices
+ * for the best transport that reaches the target, and submits it; the transport ends each slice
+ * on its own threads; the batch's future completes when all its tasks have ended, and the timer
  * ends late ones TIMEOUT.
  */
-public final class Engine implements TransferEngine {
+final class Engine implements MooncakeEngine {
 
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
-    private static final long LOCAL_SEGMENT_ID = 0;
 
     private final EngineConfig config;
-    private final MemoryRegistry memory = new MemoryRegistry();
+    private final MemoryRegistry registry = new MemoryRegistry();
     private final Deadlines deadlines = new Deadlines("mooncake-timer");
     private final TransferStats stats = new TransferStats();
     private final TransferListener listener;
-    private final ConcurrentLinkedQueue<Notify> notifies = new ConcurrentLinkedQueue<>();
     private final ConcurrentHashMap<Long, BatchImpl> batches = new ConcurrentHashMap<>();
     private final AtomicLong nextBatchId = new AtomicLong(1);
-    private final ConcurrentHashMap<String, Long> segmentIds = new ConcurrentHashMap<>();
-    private final Object segmentsLock = new Object();
-    private volatile SegmentEntry[] segments = new SegmentEntry[16];
-    private long nextSegmentId = 1;
-    private final Map<Long, Long> managed = new ConcurrentHashMap<>();
-    private final Map<Long, EngineBuffer> engineBuffers = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Map<String, Transport> transports = new LinkedHashMap<>();
-    private final ConcurrentHashMap<String, Boolean> routeNotices = new ConcurrentHashMap<>();
-    private final AtomicInteger batchRegistration =
-            new AtomicInteger();
+    private final Transports transports = new Transports();
+    private final Segments segments = new Segments();
+    private final Router router;
+    private final LocalMemory memory;
+    private final HandshakeService handshakeService;
 
     private HandshakeServer handshake;
     private HandshakeClient handshakeClient;
@@ -113,27 +99,20 @@ public final class Engine implements TransferEngine {
     private MetadataConnection metadata;
     private String segmentName;
     private String advertisedHost;
-    private SelectionReport selection;
-    private String primary;
     private volatile SegmentDescriptor localDescriptor;
-
-    /** An opened segment; {@code stale} makes the next use re-fetch its descriptor. */
-    private static final class SegmentEntry {
-        final RemoteTarget target;
-        volatile boolean stale;
-
-        SegmentEntry(RemoteTarget target) {
-            this.target = target;
-        }
-    }
+    private volatile boolean started;
 
     private Engine(EngineConfig config, TransferListener userListener) {
         this.config = config;
         this.listener = TransferListener.of(List.of(stats, userListener));
+        this.router = new Router(listener, segments);
+        ClassLoader loader = Engine.class.getClassLoader();
+        this.memory = new LocalMemory(registry, config.transferTimeout(), transports, this::republish, loader);
+        this.handshakeService = new HandshakeService(() -> localDescriptor, transports);
     }
 
     /** Starts an engine; on failure, everything opened so far is closed again. */
-    public static TransferEngine start(EngineConfig config, TransferListener listener) {
+    static MooncakeEngine start(EngineConfig config, TransferListener listener) {
         Engine e = new Engine(config, listener);
         try {
             e.init();
@@ -155,37 +134,84 @@ public final class Engine implements TransferEngine {
         handshakeClient = new HandshakeClient(config.connectTimeout(), config.handshakeTimeout(),
                 config.handshakeMaxLength());
         handshake = HandshakeServer.start(config.bindAddress(), port, config.minRpcPort(), config.maxRpcPort(),
-                128, this::handle, config.handshakeMaxLength(), config.handshakeTimeout());
+                128, handshakeService::handle, config.handshakeMaxLength(), config.handshakeTimeout());
         segmentName = metadata.isP2p() ? hostPort.format(handshake.port()) : config.localHostname().trim();
 
-        TransportContext context = TransportContext.of(config, memory, segmentName, advertisedHost, deadlines,
-                this::peerFailed);
-        TransportSelector selector = TransportSelector.fromServiceLoader(Engine.class.getClassLoader());
-        selection = selector.select(context);
-        for (String p : selection.active()) {
-            TransportProvider provider = selector.provider(p);
-            Transport t = provider.create(context);
-            t.start();
-            transports.put(p, t);
-        }
-        primary = selection.primary();
-        memory.addRegisterListener(r -> republish());
-        memory.addUnregisterListener(r -> republish());
+        transports.start(new Context(), Engine.class.getClassLoader());
+        segments.init(null, transports.all(), segmentName, advertisedHost);
+        started = true;
         localDescriptor = buildDescriptor();
+        segments.localChanged(localDescriptor);
 
         directory = metadata.isP2p()
                 ? new P2pSegmentDirectory(handshakeClient, () -> localDescriptor,
                         EnvironmentVariables.handshakePortForNames(config.environment()))
                 : SegmentDirectories.open(metadata, config);
-        directory.onPeerChanged(this::markStale);
+        segments.init(directory, transports.all(), segmentName, advertisedHost);
+        directory.onPeerChanged(this::peerChanged);
         if (EnvironmentVariables.flag(config.environment(), "MC_TE_METRIC")) {
             Duration every = Duration.ofSeconds(Math.max(1, EnvironmentVariables.intValue(config.environment(),
                     "MC_TE_METRIC_INTERVAL_SECONDS", 5)));
-            deadlines.scheduleAtFixedRate(new io.mooncake.engine.stats.ThroughputLog(stats)::tick, every);
+            deadlines.scheduleAtFixedRate(new ThroughputLog(stats)::tick, every);
         }
         directory.publish(localDescriptor, new RpcMeta(advertisedHost, handshake.port()));
         log.info("Mooncake transfer engine ready: segment {}, protocol {} (running {}), handshake port {}, "
-                + "metadata {}", segmentName, primary, selection.active(), handshake.port(), directory.describe());
+                + "metadata {}", segmentName, transports.primary(), transports.names(), handshake.port(),
+                directory.describe());
+    }
+
+    /** What the engine gives its transports. */
+    private final class Context implements TransportContext {
+        @Override
+        public EngineConfig config() {
+            return config;
+        }
+
+        @Override
+        public MemoryRegistry memory() {
+            return registry;
+        }
+
+        @Override
+        public String localSegmentName() {
+            return segmentName;
+        }
+
+        @Override
+        public String advertisedHost() {
+            return advertisedHost;
+        }
+
+        @Override
+        public Deadlines deadlines() {
+            return deadlines;
+        }
+
+        @Override
+        public void peerFailed(String name) {
+            Engine.this.peerFailed(name);
+        }
+
+        @Override
+        public JsonNode handshake(RemoteTarget target, ObjectNode request) {
+            RpcMeta rpc = directory.resolveRpc(target.segmentName());
+            return handshakeClient.call(rpc.ipOrHostName(), rpc.rpcPort(), HandshakeType.CONNECTION, request);
+        }
+
+        @Override
+        public void offerAllocator(MemoryAllocator allocator) {
+            memory.offerHostAllocator(allocator);
+        }
+
+        @Override
+        public SegmentDescriptor localDescriptor() {
+            return localDescriptor;
+        }
+
+        @Override
+        public SegmentDescriptor descriptorOf(String name) {
+            return name.equals(segmentName) ? localDescriptor : directory.fetch(name);
+        }
     }
 
     /**
@@ -227,8 +253,9 @@ public final class Engine implements TransferEngine {
     }
 
     private SegmentDescriptor buildDescriptor() {
+        String primary = transports.primary();
         List<BufferDescriptor> buffers = new ArrayList<>();
-        for (Region r : memory.regions()) {
+        for (Region r : registry.regions()) {
             if (r.remoteAccessible()) {
                 buffers.add(BufferDescriptor.of("tcp".equals(primary) ? segmentName : r.location(), r.address(),
                         r.length()));
@@ -236,60 +263,17 @@ public final class Engine implements TransferEngine {
         }
         SegmentDescriptor d = new SegmentDescriptor(segmentName, primary, 0, 1, null, buffers, List.of(), Map.of(),
                 Map.of());
-        for (Transport t : transports.values()) {
-            d = t.describe(d);
-        }
-        return d;
+        return transports.describe(d);
     }
 
-    private void republish() {
-        if (transports.isEmpty() || batchRegistration.get() > 0) {
-            return; // still starting, or a batch registration publishes once at its end
+    private synchronized void republish() {
+        if (!started || closed.get()) {
+            return; // still starting (the first publish comes at the end of init), or closing
         }
         localDescriptor = buildDescriptor();
+        segments.localChanged(localDescriptor);
         if (directory != null) {
             directory.publish(localDescriptor, new RpcMeta(advertisedHost, handshake.port()));
-        }
-    }
-
-    // ---- handshake server
-
-    private JsonNode handle(HandshakeType type, JsonNode request) {
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        switch (type) {
-            case METADATA:
-                return SegmentDescriptorCodec.toTree(localDescriptor);
-            case NOTIFY: {
-                notifies.add(new Notify(request.path("name").asString(""), request.path("notify_msg").asString("")));
-                ObjectNode reply = f.objectNode();
-                reply.put("name", "");
-                reply.put("notify_msg", "success");
-                return reply;
-            }
-            case PROBE: {
-                ObjectNode reply = f.objectNode();
-                reply.put("status", "success");
-                return reply;
-            }
-            case CONNECTION:
-            default: {
-                for (Transport t : transports.values()) {
-                    ObjectNode reply = t.onConnectionRequest((ObjectNode) request);
-                    if (reply != null) {
-                        return reply;
-                    }
-                }
-                // A tcp-only node takes part in no connection setup: empty fields, as the reference answers.
-                ObjectNode reply = f.objectNode();
-                reply.put("local_gid", "");
-                reply.put("local_lid", 0);
-                reply.put("local_nic_path", "");
-                reply.put("payload", "");
-                reply.put("peer_nic_path", "");
-                reply.putArray("qp_num");
-                reply.put("reply_msg", "");
-                return reply;
-            }
         }
     }
 
@@ -317,7 +301,7 @@ public final class Engine implements TransferEngine {
 
     @Override
     public SelectionReport selection() {
-        return selection;
+        return transports.selection();
     }
 
     @Override
@@ -338,37 +322,20 @@ public final class Engine implements TransferEngine {
     @Override
     public List<RegisteredMemory> registeredMemory() {
         List<RegisteredMemory> out = new ArrayList<>();
-        for (Region r : memory.regions()) {
-            out.add(new RegisteredMemory(r.address(), r.length(), r.location(),
-                    r.remoteAccessible()));
+        for (Region r : registry.regions()) {
+            out.add(new RegisteredMemory(r.address(), r.length(), r.location(), r.remoteAccessible()));
         }
         return out;
     }
 
     @Override
     public List<PeerInfo> peers() {
-        List<PeerInfo> out = new ArrayList<>();
-        for (Map.Entry<String, Long> e : segmentIds.entrySet()) {
-            SegmentEntry entry = entry(e.getValue());
-            if (entry != null) {
-                RemoteTarget t = entry.target;
-                long bytes = 0;
-                for (BufferDescriptor b : t.descriptor().buffers()) {
-                    bytes += b.length();
-                }
-                out.add(new PeerInfo(t.id(), t.segmentName(), t.descriptor().protocol(),
-                        t.host(), t.descriptor().buffers().size(), bytes, entry.stale));
-            }
-        }
-        out.sort(Comparator.comparingLong(PeerInfo::id));
-        return out;
+        return segments.peers();
     }
 
     @Override
     public Map<String, Map<String, Object>> transportStats() {
-        Map<String, Map<String, Object>> m = new LinkedHashMap<>();
-        transports.forEach((p, t) -> m.put(p, t.stats()));
-        return m;
+        return transports.stats();
     }
 
     // ---- memory
@@ -376,178 +343,41 @@ public final class Engine implements TransferEngine {
     @Override
     public void registerLocalMemory(long address, long length, String location, boolean remoteAccessible) {
         ensureOpen();
-        memory.register(address, length, location, remoteAccessible, null);
+        memory.register(address, length, location, remoteAccessible, null, MemoryKind.ofLocation(location));
     }
 
     @Override
     public void registerLocalMemoryBatch(List<long[]> addressAndLength, String location) {
         ensureOpen();
-        List<Region> done = new ArrayList<>();
-        batchRegistration.incrementAndGet();
-        try {
-            for (long[] al : addressAndLength) {
-                if (al.length != 2) {
-                    throw new MooncakeException(ErrorCode.INVALID_ARGUMENT,
-                            "each entry must be {address, length}; got " + al.length + " values");
-                }
-                done.add(memory.register(al[0], al[1], location, true, null));
-            }
-        } catch (RuntimeException e) {
-            for (Region r : done) {
-                memory.unregister(r.address());
-            }
-            throw e;
-        } finally {
-            batchRegistration.decrementAndGet();
-            republish();
-        }
+        memory.registerBatch(addressAndLength, location);
     }
 
     @Override
     public void unregisterLocalMemory(long address) {
-        memory.unregister(address, config.transferTimeout());
+        memory.unregister(address);
     }
 
     @Override
     public LocalBuffer registerBuffer(ByteBuffer direct, String location, boolean remoteAccessible) {
         ensureOpen();
-        if (direct == null || !direct.isDirect()) {
-            throw new MooncakeException(ErrorCode.INVALID_ARGUMENT,
-                    "only direct buffers can be registered; use ByteBuffer.allocateDirect or allocateBuffer");
-        }
-        if (direct.isReadOnly() && remoteAccessible) {
-            throw new MooncakeException(ErrorCode.INVALID_ARGUMENT,
-                    "a read-only buffer cannot be registered as remote-accessible: peers may write to it");
-        }
-        long address = NativeMemory.addressOf(direct);
-        Region r = memory.register(address, direct.capacity(), location, remoteAccessible, direct);
-        return new EngineBuffer(r, false);
+        return memory.registerBuffer(direct, location, remoteAccessible);
     }
 
     @Override
     public LocalBuffer allocateBuffer(long length, String location) {
         ensureOpen();
-        if (length <= 0) {
-            throw new MooncakeException(ErrorCode.INVALID_ARGUMENT,
-                    "invalid buffer length " + length + "; it must be > 0");
-        }
-        long address = allocate(length);
-        NativeMemory.fill(address, length, (byte) 0);
-        try {
-            Region r = memory.register(address, length, location, true, null);
-            EngineBuffer b = new EngineBuffer(r, true);
-            engineBuffers.put(address, b);
-            return b;
-        } catch (RuntimeException e) {
-            NativeMemory.free(address);
-            throw e;
-        }
-    }
-
-    private static long allocate(long length) {
-        try {
-            return NativeMemory.allocate(length);
-        } catch (OutOfMemoryError e) {
-            throw new MooncakeException(ErrorCode.MEMORY, "cannot allocate " + length + " bytes of native memory: "
-                    + e.getMessage() + "; lower the size or give the host more memory", e);
-        }
+        return memory.allocateBuffer(length, location);
     }
 
     @Override
     public long allocateManagedBuffer(long length) {
         ensureOpen();
-        if (length <= 0) {
-            throw new MooncakeException(ErrorCode.INVALID_ARGUMENT,
-                    "invalid buffer length " + length + "; it must be > 0");
-        }
-        long address = allocate(length);
-        try {
-            memory.register(address, length, "*", true, null);
-        } catch (RuntimeException e) {
-            NativeMemory.free(address);
-            throw e;
-        }
-        managed.put(address, length);
-        return address;
+        return memory.allocateManaged(length);
     }
 
     @Override
     public void freeManagedBuffer(long address, long length) {
-        Long len = managed.get(address);
-        if (len == null || len != length) {
-            throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, "0x" + Long.toHexString(address) + " with length "
-                    + length + " is not a buffer from allocateManagedBuffer"
-                    + (len == null ? "" : " (its length is " + len + ")"));
-        }
-        memory.unregister(address, config.transferTimeout());
-        managed.remove(address);
-        NativeMemory.free(address);
-    }
-
-    /** A registered buffer; engine-allocated ones are freed on close. */
-    private final class EngineBuffer implements LocalBuffer {
-        private final Region region;
-        private final boolean owned;
-        private final AtomicBoolean released = new AtomicBoolean();
-
-        EngineBuffer(Region region, boolean owned) {
-            this.region = region;
-            this.owned = owned;
-        }
-
-        @Override
-        public long address() {
-            return region.address();
-        }
-
-        @Override
-        public long length() {
-            return region.length();
-        }
-
-        @Override
-        public String location() {
-            return region.location();
-        }
-
-        @Override
-        public boolean remoteAccessible() {
-            return region.remoteAccessible();
-        }
-
-        @Override
-        public ByteBuffer byteBuffer() {
-            if (released.get()) {
-                throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, "buffer " + region + " was closed");
-            }
-            if (region.owner() instanceof ByteBuffer b) {
-                return b.duplicate().clear();
-            }
-            if (region.length() > Integer.MAX_VALUE) {
-                throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, "buffer of " + region.length()
-                        + " bytes is larger than a ByteBuffer can address; use address() with raw requests");
-            }
-            return NativeMemory.view(region.address(), (int) region.length());
-        }
-
-        @Override
-        public void close() {
-            if (released.compareAndSet(false, true)) {
-                try {
-                    memory.unregister(region.address(), config.transferTimeout());
-                } catch (MooncakeException e) {
-                    if (e.code() == ErrorCode.BATCH_BUSY) {
-                        log.error("Not freeing {}: {}", region, e.getMessage());
-                        return; // leak rather than free memory a transfer may still touch
-                    }
-                    log.debug("buffer already unregistered: {}", e.getMessage());
-                }
-                if (owned) {
-                    engineBuffers.remove(region.address());
-                    NativeMemory.free(region.address());
-                }
-            }
-        }
+        memory.freeManaged(address, length);
     }
 
     // ---- segments
@@ -558,93 +388,12 @@ public final class Engine implements TransferEngine {
         if (name == null || name.isBlank()) {
             throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, "segment name is empty");
         }
-        if (name.equals(segmentName)) {
-            return handle(LOCAL_SEGMENT_ID, localDescriptor);
-        }
-        Long id = segmentIds.get(name);
-        if (id != null) {
-            SegmentEntry e = entry(id);
-            if (e != null) {
-                return handle(id, fresh(id, e).descriptor());
-            }
-        }
-        synchronized (segmentsLock) {
-            id = segmentIds.get(name);
-            if (id == null) {
-                id = nextSegmentId++;
-            }
-            RemoteTarget t = resolve(id, name);
-            store(id, new SegmentEntry(t));
-            segmentIds.put(name, id);
-            return handle(id, t.descriptor());
-        }
-    }
-
-    private RemoteTarget resolve(long id, String name) {
-        SegmentDescriptor d = directory.fetch(name);
-        String host = directory.resolveRpc(name).ipOrHostName();
-        log.debug("Opened segment {} (id {}): protocol {}, {} buffer(s), host {}", name, id, d.protocol(),
-                d.buffers().size(), host);
-        return new RemoteTarget(id, name, d, host);
-    }
-
-    /** The entry's target, re-fetched first when it was marked stale. */
-    private RemoteTarget fresh(long id, SegmentEntry e) {
-        if (!e.stale) {
-            return e.target;
-        }
-        synchronized (segmentsLock) {
-            SegmentEntry cur = entry(id);
-            if (cur != null && !cur.stale) {
-                return cur.target;
-            }
-            RemoteTarget t = resolve(id, e.target.segmentName());
-            store(id, new SegmentEntry(t));
-            return t;
-        }
-    }
-
-    private void store(long id, SegmentEntry e) {
-        SegmentEntry[] arr = segments;
-        if (id >= arr.length) {
-            arr = Arrays.copyOf(arr, (int) Math.max(arr.length * 2L, id + 1));
-        } else {
-            arr = arr.clone();
-        }
-        arr[(int) id] = e;
-        segments = arr;
-    }
-
-    private SegmentEntry entry(long id) {
-        SegmentEntry[] arr = segments;
-        return id > 0 && id < arr.length ? arr[(int) id] : null;
-    }
-
-    private void markStale(String name) {
-        Long id = segmentIds.get(name);
-        if (id != null) {
-            SegmentEntry e = entry(id);
-            if (e != null) {
-                e.stale = true;
-            }
-        }
-    }
-
-    private SegmentHandle handle(long id, SegmentDescriptor d) {
-        List<RemoteBuffer> buffers = new ArrayList<>(d.buffers().size());
-        for (BufferDescriptor b : d.buffers()) {
-            buffers.add(new RemoteBuffer(id, d.name(), b.addr(), b.length(), b.name()));
-        }
-        return new SegmentHandle(id, d.name(), d.protocol(), buffers);
+        return segments.open(name, () -> localDescriptor);
     }
 
     @Override
     public void closeSegment(long segmentId) {
-        SegmentEntry e = entry(segmentId);
-        if (e != null) {
-            segmentIds.remove(e.target.segmentName(), segmentId);
-            e.stale = true;
-        }
+        segments.close(segmentId);
     }
 
     // ---- batches
@@ -653,9 +402,12 @@ public final class Engine implements TransferEngine {
     public long allocateBatchId(int batchSize) {
         ensureOpen();
         long id = nextBatchId.getAndIncrement();
-        batches.put(id, new BatchImpl(id, batchSize, listener, deadlines, config.transferTimeout(),
-                this::timedOut));
+        batches.put(id, newBatch(id, batchSize));
         return id;
+    }
+
+    private BatchImpl newBatch(long id, int size) {
+        return new BatchImpl(id, size, listener, deadlines, config.transferTimeout(), router::cancel);
     }
 
     @Override
@@ -695,8 +447,7 @@ public final class Engine implements TransferEngine {
             throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, "no requests to submit");
         }
         long id = nextBatchId.getAndIncrement();
-        BatchImpl b = new BatchImpl(id, requests.size(), listener, deadlines, config.transferTimeout(),
-                this::timedOut);
+        BatchImpl b = newBatch(id, requests.size());
         batches.put(id, b);
         b.completion().whenComplete((r, ex) -> batches.remove(id));
         submitInto(b, requests);
@@ -706,130 +457,38 @@ public final class Engine implements TransferEngine {
     private void submitInto(BatchImpl batch, List<TransferRequest> requests) {
         ensureOpen();
         int n = requests.size();
-        RemoteTarget[] targets = new RemoteTarget[n];
+        Route[] routes = new Route[n];
+        long bytes = 0;
         for (int i = 0; i < n; i++) {
             TransferRequest r = requests.get(i);
-            if (r.length() > 0 && memory.find(r.source(), r.length()) == null) {
+            if (r.length() > 0 && registry.find(r.source(), r.length()) == null) {
                 throw new MooncakeException(ErrorCode.ADDRESS_NOT_REGISTERED, "request " + i + ": local range 0x"
                         + Long.toHexString(r.source()) + " + " + r.length()
                         + " bytes is not inside registered memory; register it with registerLocalMemory first");
             }
-            targets[i] = target(i, r.targetId());
-        }
-        long bytes = 0;
-        for (TransferRequest r : requests) {
+            routes[i] = segments.routeFor(i, r.targetId());
             bytes += r.length();
         }
         int base = batch.reserve(n, bytes);
         for (int i = 0; i < n; i++) {
             TransferRequest r = requests.get(i);
-            RemoteTarget t = targets[i];
-            Transport transport = route(t);
-            String protocol = transport == null ? (t.id() == LOCAL_SEGMENT_ID ? "local" : t.descriptor().protocol())
-                    : transport.protocol();
+            Route route = routes[i];
             stats.submitted();
-            TransferTask task = batch.add(base + i, r.opcode(), r.source(), r.targetOffset(), r.length(), t,
-                    protocol);
+            TransferTask task = batch.add(base + i, r.opcode(), r.source(), r.targetOffset(), r.length(),
+                    route.target, route.best() == null ? "none" : route.best().protocol());
             if (r.length() > 0) {
-                Region local = memory.acquire(r.source(), r.length(), false);
+                Region local = registry.acquire(r.source(), r.length(), false);
                 if (local == null) {
-                    task.finish(TransferState.FAILED, FailureKind.LOCAL, "local range was unregistered while being submitted");
+                    task.finish(TransferState.FAILED, FailureKind.LOCAL,
+                            "local range was unregistered while being submitted");
                     task.submitted();
                     continue;
                 }
                 task.holdLocal(local);
             }
-            dispatch(task, transport);
+            router.dispatch(task, route);
             task.submitted();
         }
-    }
-
-    private RemoteTarget target(int index, long targetId) {
-        if (targetId == LOCAL_SEGMENT_ID) {
-            return new RemoteTarget(LOCAL_SEGMENT_ID, segmentName, localDescriptor, advertisedHost);
-        }
-        SegmentEntry e = entry(targetId);
-        if (e == null) {
-            throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, "request " + index + ": segment id " + targetId
-                    + " is not open; get one from openSegment");
-        }
-        try {
-            return fresh(targetId, e);
-        } catch (SegmentNotFoundException ex) {
-            return e.target; // the request fails against the peer, with its reason
-        }
-    }
-
-    private Transport route(RemoteTarget t) {
-        if (t.id() == LOCAL_SEGMENT_ID) {
-            return null;
-        }
-        Transport transport = transports.get(t.descriptor().protocol());
-        if (transport == null && t.descriptor().tcpDataPort() > 0) {
-            transport = transports.get("tcp");
-            if (transport != null && routeNotices.putIfAbsent(t.segmentName(), Boolean.TRUE) == null) {
-                log.info("Peer {} publishes protocol {}, which this node does not run; using its tcp data port",
-                        t.segmentName(), t.descriptor().protocol());
-            }
-        }
-        return transport;
-    }
-
-    private void dispatch(TransferTask task, Transport transport) {
-        RemoteTarget t = task.target();
-        if (task.length() == 0) {
-            task.expectSlices(1);
-            task.sliceCompleted(0);
-            return;
-        }
-        if (t.id() == LOCAL_SEGMENT_ID) {
-            copyLocally(task);
-            return;
-        }
-        if (t.descriptor().findBuffer(task.targetAddress(), task.length()) == null) {
-            task.finish(TransferState.FAILED, FailureKind.NOT_FOUND, "target range 0x" + Long.toHexString(task.targetAddress()) + " + "
-                    + task.length() + " bytes is not inside any buffer segment '" + t.segmentName() + "' publishes");
-            return;
-        }
-        if (transport == null) {
-            task.finish(TransferState.FAILED, FailureKind.NO_TRANSPORT, "segment '" + t.segmentName() + "' uses protocol '"
-                    + t.descriptor().protocol() + "', which this node does not run (running " + transports.keySet()
-                    + ") and it publishes no tcp data port");
-            return;
-        }
-        try {
-            transport.submit(task);
-        } catch (RuntimeException e) {
-            task.finish(TransferState.FAILED, FailureKind.LOCAL, "transport " + transport.protocol() + " failed to submit: " + e);
-        }
-    }
-
-    private void timedOut(TransferTask task) {
-        Transport t = transports.get(task.protocol());
-        if (t != null) {
-            t.abort(task);
-        }
-    }
-
-    /** Same-process shortcut: the target is this engine's own segment. */
-    private void copyLocally(TransferTask task) {
-        task.expectSlices(1);
-        Region remote = memory.acquire(task.targetAddress(), task.length(), true);
-        if (remote == null) {
-            task.sliceFailed(FailureKind.NOT_FOUND, "target range 0x" + Long.toHexString(task.targetAddress()) + " + " + task.length()
-                    + " bytes is not inside a registered remote-accessible buffer of this node");
-            return;
-        }
-        try {
-            if (task.opCode() == OpCode.WRITE) {
-                NativeMemory.copy(task.source(), task.targetAddress(), task.length());
-            } else {
-                NativeMemory.copy(task.targetAddress(), task.source(), task.length());
-            }
-        } finally {
-            remote.release();
-        }
-        task.sliceCompleted(task.length());
     }
 
     // ---- sync helpers
@@ -873,7 +532,7 @@ public final class Engine implements TransferEngine {
             }
             log.debug("Synchronous {} to {} failed ({}); retrying once with a fresh descriptor", op, target,
                     failure.failureReason());
-            markStale(target);
+            segments.markStale(target);
         }
         TransferStatus failure = result.firstFailure();
         String message = op + " of " + total + " bytes with segment '" + target + "' ended " + failure.state() + ": "
@@ -902,12 +561,7 @@ public final class Engine implements TransferEngine {
 
     @Override
     public List<Notify> getNotifies() {
-        List<Notify> out = new ArrayList<>();
-        Notify n;
-        while ((n = notifies.poll()) != null) {
-            out.add(n);
-        }
-        return out;
+        return handshakeService.drainNotifies();
     }
 
     @Override
@@ -966,31 +620,25 @@ public final class Engine implements TransferEngine {
             }
             directory.close();
         }
-        for (Transport t : transports.values()) {
-            try {
-                t.close();
-            } catch (RuntimeException e) {
-                log.debug("closing transport {}", t.protocol(), e);
-            }
-        }
+        transports.close();
         if (handshake != null) {
             handshake.close();
         }
         deadlines.close();
-        for (EngineBuffer b : new ArrayList<>(engineBuffers.values())) {
-            b.close();
-        }
-        for (Map.Entry<Long, Long> m : new ArrayList<>(managed.entrySet())) {
-            managed.remove(m.getKey());
-            NativeMemory.free(m.getKey());
-        }
+        memory.freeAll();
     }
 
     /** A peer's connection failed: re-read its descriptor and metadata before the next use. */
     private void peerFailed(String name) {
-        markStale(name);
+        segments.markStale(name);
         if (directory != null) {
             directory.invalidate(name);
         }
+    }
+
+    /** The metadata service says a peer changed (re-registered, left). */
+    private void peerChanged(String name) {
+        segments.markStale(name);
+        transports.peerInvalidated(name);
     }
 }

@@ -22,8 +22,14 @@ public final class MemoryRegistry {
     private final List<Consumer<Region>> onUnregister = new CopyOnWriteArrayList<>();
 
     /** Registers a region; throws when it is invalid or overlaps a registered one. */
-    public synchronized Region register(long address, long length, String location, boolean remoteAccessible,
+    public Region register(long address, long length, String location, boolean remoteAccessible,
             Object owner) {
+        return register(address, length, location, remoteAccessible, owner, MemoryKind.ofLocation(location));
+    }
+
+    /** Registers a region of the given kind; throws when it is invalid or overlaps a registered one. */
+    public synchronized Region register(long address, long length, String location, boolean remoteAccessible,
+            Object owner, MemoryKind kind) {
         if (address == 0) {
             throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, "cannot register address 0 (null pointer)");
         }
@@ -36,7 +42,7 @@ public final class MemoryRegistry {
                     + " with length " + length + " wraps around the address space");
         }
         String loc = location == null || location.isBlank() ? "*" : location.trim();
-        Region r = new Region(address, length, loc, remoteAccessible, owner);
+        Region r = new Region(address, length, loc, remoteAccessible, owner, kind);
         Region[] cur = regions;
         int idx = insertionPoint(cur, address);
         if (idx > 0 && cur[idx - 1].end() > address) {

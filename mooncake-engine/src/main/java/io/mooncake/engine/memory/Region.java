@@ -9,13 +9,16 @@ import java.util.concurrent.atomic.LongAdder;
  * release it when done; {@link MemoryRegistry#unregister} waits for them, so memory is never
  * freed under a transfer that is still reading or writing it.
  */
-public final class Region {
+public final class Region implements Hold {
 
     private final long address;
     private final long length;
     private final String location;
     private final boolean remoteAccessible;
     private final Object owner;
+    private final MemoryKind kind;
+    private final java.util.concurrent.ConcurrentHashMap<String, Object> attachments =
+            new java.util.concurrent.ConcurrentHashMap<>(4);
     final LongAdder users = new LongAdder();
     volatile boolean live = true;
 
@@ -27,6 +30,15 @@ public final class Region {
      * @param owner object keeping the memory alive (a direct buffer), or {@code null} for raw memory
      */
     public Region(long address, long length, String location, boolean remoteAccessible, Object owner) {
+        this(address, length, location, remoteAccessible, owner, MemoryKind.ofLocation(location));
+    }
+
+    /**
+     * @param kind what kind of memory it is (who may copy it how)
+     */
+    public Region(long address, long length, String location, boolean remoteAccessible, Object owner,
+            MemoryKind kind) {
+        this.kind = java.util.Objects.requireNonNull(kind, "kind");
         this.address = address;
         this.length = length;
         this.location = location;
@@ -54,6 +66,33 @@ public final class Region {
         return owner;
     }
 
+    /** What kind of memory this is. */
+    public MemoryKind kind() {
+        return kind;
+    }
+
+    /**
+     * Attaches a transport's per-region data (memory keys, a mapping name, an IPC handle) under
+     * its protocol name; replaces an earlier one. Thread-safe.
+     */
+    public void attach(String protocol, Object data) {
+        if (data == null) {
+            attachments.remove(protocol);
+        } else {
+            attachments.put(protocol, data);
+        }
+    }
+
+    /** The data a transport attached to this region, or {@code null}. */
+    public Object attachment(String protocol) {
+        return attachments.get(protocol);
+    }
+
+    /** Whether the region is still registered (it is withdrawn before unregistration waits for its users). */
+    public boolean isLive() {
+        return live;
+    }
+
     /** One past the last byte. */
     public long end() {
         return address + length;
@@ -65,6 +104,7 @@ public final class Region {
     }
 
     /** Ends one use begun by {@link MemoryRegistry#acquire}. */
+    @Override
     public void release() {
         users.decrement();
     }
@@ -77,6 +117,7 @@ public final class Region {
     @Override
     public String toString() {
         return "Region[0x" + Long.toHexString(address) + ", " + length + " bytes, " + location
+                + (kind == MemoryKind.HOST || kind == MemoryKind.DEVICE ? "" : ", " + kind.name().toLowerCase(java.util.Locale.ROOT))
                 + (remoteAccessible ? ", remote" : ", local-only") + "]";
     }
 }

@@ -28,7 +28,11 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class SegmentDescriptorCodec {
 
-    /** Protocols a reference node may publish (§2); anything else is rejected. */
+    /**
+     * Protocols a reference node may publish (§2). The set is open: a descriptor naming another
+     * protocol (a transport this node does not know, a newer reference) is kept as it is, and the
+     * engine's router decides whether any running transport reaches it.
+     */
     public static final Set<String> KNOWN_PROTOCOLS = Set.of("tcp", "rdma", "efa", "cxi", "barex", "ub", "nccl",
             "ascend", "nvlink", "nvlink_intra", "hip", "maca", "musa", "ubshmem", "sunrise_link", "cxl", "nvmeof");
 
@@ -190,8 +194,8 @@ public final class SegmentDescriptorCodec {
         if (name == null) {
             throw invalid("segment descriptor has no 'name'");
         }
-        if (protocol == null || !KNOWN_PROTOCOLS.contains(protocol)) {
-            throw invalid("segment '" + name + "' has unknown protocol '" + protocol + "'; known: "
+        if (protocol == null || protocol.isBlank()) {
+            throw invalid("segment '" + name + "' has no protocol; expected a protocol name such as "
                     + new java.util.TreeSet<>(KNOWN_PROTOCOLS));
         }
         int tcpDataPort = root.path("tcp_data_port").asInt(0);

@@ -1,5 +1,6 @@
 package io.mooncake.engine.select;
 
+import io.mooncake.engine.api.InvalidConfigurationException;
 import io.mooncake.engine.api.Protocol;
 import io.mooncake.engine.api.TransportUnavailableException;
 import io.mooncake.engine.config.EngineConfig;
@@ -10,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,17 +33,16 @@ public final class TransportSelector {
     public TransportSelector(List<TransportProvider> providers) {
         this.providers = new LinkedHashMap<>();
         for (TransportProvider p : providers) {
+            for (String name : p.protocols()) {
+                this.providers.put(name, p);
+            }
             this.providers.put(p.protocol(), p);
         }
     }
 
     /** A selector over the providers found by {@link ServiceLoader} in {@code loader}. */
     public static TransportSelector fromServiceLoader(ClassLoader loader) {
-        List<TransportProvider> list = new ArrayList<>();
-        for (TransportProvider p : ServiceLoader.load(TransportProvider.class, loader)) {
-            list.add(p);
-        }
-        return new TransportSelector(list);
+        return new TransportSelector(io.mooncake.engine.transport.TransportProviders.load(loader));
     }
 
     /** The provider of a protocol, or {@code null}. */
@@ -51,13 +50,21 @@ public final class TransportSelector {
         return providers.get(protocol);
     }
 
-    /** The probe result of every known protocol, without deciding anything. */
+    /** The probe result of every well-known protocol and every loaded transport, without deciding anything. */
     public Map<String, Availability> probeAll(TransportContext context) {
         Map<String, Availability> all = new LinkedHashMap<>();
         for (Protocol p : Protocol.values()) {
             all.put(p.id(), availability(p.id(), context));
         }
+        for (String p : providers.keySet()) {
+            all.computeIfAbsent(p, name -> availability(name, context));
+        }
         return all;
+    }
+
+    /** Every protocol name a loaded provider serves. */
+    public java.util.Set<String> loadedProtocols() {
+        return new java.util.TreeSet<>(providers.keySet());
     }
 
     /**
@@ -79,6 +86,13 @@ public final class TransportSelector {
         List<String> requested = config.protocols();
         List<String> active = new ArrayList<>();
         List<SelectionReport.Decision> decisions = new ArrayList<>();
+        for (String p : requested) {
+            if (!providers.containsKey(p) && !Protocol.isWellKnown(p)) {
+                throw new InvalidConfigurationException("protocol", p, "a protocol a loaded transport serves ("
+                        + String.join(", ", loadedProtocols()) + ") or one of the reference's: "
+                        + Protocol.validNames());
+            }
+        }
 
         if (config.forceTcp()) {
             for (String p : requested) {
@@ -90,6 +104,7 @@ public final class TransportSelector {
                 }
             }
             addActive(active, decisions, "tcp", context, SelectionReport.Outcome.ACTIVE, "MC_FORCE_TCP");
+            addCompanions(active, decisions, context, true);
             return new SelectionReport(requested, active, decisions);
         }
 
@@ -113,11 +128,44 @@ public final class TransportSelector {
                 active.add("tcp");
             }
         }
-        if (!active.contains("tcp")) {
+        if (!active.contains("tcp") && !config.disabledTransports().contains("tcp")) {
             addActive(active, decisions, "tcp", context, SelectionReport.Outcome.ADDED,
                     "tcp runs alongside so tcp-only peers can be reached");
         }
+        addCompanions(active, decisions, context, false);
         return new SelectionReport(requested, active, decisions);
+    }
+
+    /**
+     * Starts the transports that run alongside whatever was requested (same process, same host)
+     * where they are available and not disabled ({@code MC_DISABLE_TRANSPORTS}); none with
+     * {@code MC_FORCE_TCP}, which means every request goes over tcp.
+     */
+    private void addCompanions(List<String> active, List<SelectionReport.Decision> decisions,
+            TransportContext context, boolean forceTcp) {
+        if (forceTcp) {
+            return;
+        }
+        java.util.Set<TransportProvider> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (TransportProvider provider : providers.values()) {
+            if (!provider.runsAlongside() || !seen.add(provider)) {
+                continue;
+            }
+            String p = provider.protocol();
+            if (active.contains(p)) {
+                continue;
+            }
+            if (context.config().disabledTransports().contains(p)) {
+                log.info("Transport {} not started: disabled by MC_DISABLE_TRANSPORTS / mooncake.disabled-transports", p);
+                continue;
+            }
+            Availability a = availability(p, context);
+            if (a.available()) {
+                addActive(active, decisions, p, context, SelectionReport.Outcome.ADDED, a.reason());
+            } else {
+                log.info("Transport {} not started: {}", p, a.describe());
+            }
+        }
     }
 
     private String override(String wanted, EngineConfig config, TransportContext context,

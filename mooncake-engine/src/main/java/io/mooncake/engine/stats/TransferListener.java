@@ -36,6 +36,18 @@ public interface TransferListener {
         onTransfer(protocol, peer, op, bytes, outcome, latencyNanos);
     }
 
+    /**
+     * A request's attempt on one transport failed for a reason another might not have, and the
+     * engine handed it to the next transport that reaches the target. The default ignores it.
+     *
+     * @param from the transport that failed
+     * @param to the transport that carries the request now
+     * @param peer the target segment name
+     * @param reason the category of the failure on {@code from}
+     */
+    default void onFallback(String from, String to, String peer, FailureKind reason) {
+    }
+
     /** A listener that ignores everything. */
     static TransferListener disabled() {
         return (protocol, peer, op, bytes, outcome, latencyNanos) -> {
@@ -63,6 +75,13 @@ public interface TransferListener {
                     FailureKind failure, long latencyNanos) {
                 for (TransferListener l : all) {
                     l.onTransfer(protocol, peer, op, bytes, outcome, failure, latencyNanos);
+                }
+            }
+
+            @Override
+            public void onFallback(String from, String to, String peer, FailureKind reason) {
+                for (TransferListener l : all) {
+                    l.onFallback(from, to, peer, reason);
                 }
             }
         };

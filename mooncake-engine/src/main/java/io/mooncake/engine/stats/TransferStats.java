@@ -46,6 +46,19 @@ public final class TransferStats implements TransferListener {
 
     private final ConcurrentHashMap<String, Counters[]> byProtocol = new ConcurrentHashMap<>();
     private final LongAdder inFlight = new LongAdder();
+    private final ConcurrentHashMap<String, LongAdder> fallbacks = new ConcurrentHashMap<>();
+
+    @Override
+    public void onFallback(String from, String to, String peer, FailureKind reason) {
+        fallbacks.computeIfAbsent(from + "->" + to + ":" + reason.name(), k -> new LongAdder()).increment();
+    }
+
+    /** Requests handed from one transport to another, by {@code from->to:REASON}. */
+    public Map<String, Long> fallbacks() {
+        Map<String, Long> m = new java.util.TreeMap<>();
+        fallbacks.forEach((k, v) -> m.put(k, v.sum()));
+        return m;
+    }
 
     @Override
     public void onTransfer(String protocol, String peer, OpCode op, long bytes, TransferState outcome,

@@ -2,12 +2,19 @@ package io.mooncake.engine.transport;
 
 import io.mooncake.engine.batch.Deadlines;
 import io.mooncake.engine.config.EngineConfig;
+import io.mooncake.engine.api.ErrorCode;
+import io.mooncake.engine.api.MooncakeException;
 import io.mooncake.engine.memory.MemoryRegistry;
+import io.mooncake.engine.metadata.RemoteTarget;
+import io.mooncake.engine.metadata.SegmentDescriptor;
 import java.util.function.Consumer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * What the engine gives a transport: its configuration, the local memory registry (every
- * bounds check goes through it) and the local segment name.
+ * bounds check goes through it), the local segment name, the timer, and a line to peers'
+ * handshake servers for connection setup.
  */
 public interface TransportContext {
 
@@ -28,6 +35,41 @@ public interface TransportContext {
 
     /** Tells the engine a connection to a peer failed, so cached metadata about the peer is re-read. */
     default void peerFailed(String segmentName) {
+    }
+
+    /**
+     * Sends a handshake Connection request (type 0) to the target's handshake server and returns
+     * its reply: where rdma QPs, libfabric addresses and IPC handles are exchanged. Blocks for at
+     * most the handshake timeout; call it off the submitting thread or once per peer.
+     *
+     * @throws MooncakeException when the peer cannot be reached or answers nothing usable
+     */
+    default JsonNode handshake(RemoteTarget target, ObjectNode request) {
+        throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, "this context has no handshake client");
+    }
+
+    /**
+     * Offers an allocator for engine-allocated host memory that this transport serves better than
+     * private memory (shared memory same-host peers can map). The engine uses the last one offered
+     * for host locations and logs the choice.
+     */
+    default void offerAllocator(io.mooncake.engine.memory.MemoryAllocator allocator) {
+    }
+
+    /**
+     * A peer's descriptor by segment name, through the metadata service (cached; re-read when the
+     * peer changed): for a transport answering a Connection request from a peer this node never
+     * opened. Blocks for at most the metadata timeouts.
+     *
+     * @throws io.mooncake.engine.api.SegmentNotFoundException when no such segment is published
+     */
+    default SegmentDescriptor descriptorOf(String segmentName) {
+        throw new UnsupportedOperationException("this context has no segment directory");
+    }
+
+    /** The descriptor this node publishes now (after every transport's {@code describe}). */
+    default SegmentDescriptor localDescriptor() {
+        throw new UnsupportedOperationException("this context has no local descriptor");
     }
 
     /**

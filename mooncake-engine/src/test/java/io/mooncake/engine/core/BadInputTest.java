@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 /** Bad arguments fail fast with messages naming the value and the valid choices; bad targets touch nothing. */
 class BadInputTest {
 
-    private static TransferEngine a;
-    private static TransferEngine b;
+    private static MooncakeEngine a;
+    private static MooncakeEngine b;
     private static LocalBuffer local;
     private static LocalBuffer remote;
     private static SegmentHandle seg;
@@ -49,7 +49,7 @@ class BadInputTest {
 
     @Test
     void unknownProtocolNamesTheValueAndTheTenValidOnes() {
-        assertThatThrownBy(() -> TransferEngine.initialize("127.0.0.1", "P2PHANDSHAKE", "infiniband", ""))
+        assertThatThrownBy(() -> MooncakeEngine.initialize("127.0.0.1", "P2PHANDSHAKE", "infiniband", ""))
                 .isInstanceOf(MooncakeException.class)
                 .hasMessageContaining("'infiniband'")
                 .hasMessageContaining("tcp, rdma, efa, nvmeof, nvlink, nvlink_intra, hip, barex, cxl, ascend");
@@ -57,7 +57,7 @@ class BadInputTest {
 
     @Test
     void unknownMetadataSchemeListsTheSupportedForms() {
-        assertThatThrownBy(() -> TransferEngine.initialize("127.0.0.1", "zk://host:2181", "tcp", ""))
+        assertThatThrownBy(() -> MooncakeEngine.initialize("127.0.0.1", "zk://host:2181", "tcp", ""))
                 .hasMessageContaining("zk://host:2181").hasMessageContaining("P2PHANDSHAKE")
                 .hasMessageContaining("etcd://").hasMessageContaining("redis://");
     }
@@ -160,7 +160,7 @@ class BadInputTest {
     @Test
     void portInUseIsReported() {
         int taken = a.rpcPort();
-        assertThatThrownBy(() -> TransferEngine.create(Engines.loopback().handshakePort(taken).build()))
+        assertThatThrownBy(() -> MooncakeEngine.start(Engines.loopback().handshakePort(taken).build()))
                 .hasMessageContaining(String.valueOf(taken)).hasMessageContaining("in use");
     }
 
@@ -172,7 +172,7 @@ class BadInputTest {
 
     @Test
     void closedEngineRefusesWork() {
-        TransferEngine e = Engines.start();
+        MooncakeEngine e = Engines.start();
         e.close();
         assertThatThrownBy(() -> e.allocateBuffer(16, "cpu:0")).hasMessageContaining("closed");
     }

@@ -2,6 +2,7 @@ package io.mooncake.engine.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.mooncake.engine.api.BatchResult;
 import io.mooncake.engine.api.LocalBuffer;
@@ -24,7 +25,7 @@ class EngineApiTest {
 
     @Test
     void initializeWithTheFourPythonArgumentsNamesTheSegmentHostAndListenerPort() {
-        try (TransferEngine e = TransferEngine.initialize("127.0.0.1", "P2PHANDSHAKE", "tcp", "")) {
+        try (MooncakeEngine e = MooncakeEngine.initialize("127.0.0.1", "P2PHANDSHAKE", "tcp", "")) {
             assertThat(e.localSegmentName()).isEqualTo("127.0.0.1:" + e.rpcPort());
             assertThat(e.rpcPort()).isBetween(15000, 17000);
             assertThat(e.selection().primary()).isEqualTo("tcp");
@@ -38,7 +39,7 @@ class EngineApiTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        try (TransferEngine e = TransferEngine.create(Engines.loopback().localHostname("127.0.0.1:" + port).build())) {
+        try (MooncakeEngine e = MooncakeEngine.start(Engines.loopback().localHostname("127.0.0.1:" + port).build())) {
             assertThat(e.rpcPort()).isEqualTo(port);
             assertThat(e.localSegmentName()).isEqualTo("127.0.0.1:" + port);
         }
@@ -46,7 +47,7 @@ class EngineApiTest {
 
     @Test
     void notificationsAreDeliveredAndDrainedOnce() {
-        try (TransferEngine a = Engines.start(); TransferEngine b = Engines.start()) {
+        try (MooncakeEngine a = Engines.start(); MooncakeEngine b = Engines.start()) {
             a.sendNotify(b.localSegmentName(), "kv-block 42 ready");
             a.sendNotify(b.localSegmentName(), "second");
             assertThat(b.getNotifies()).containsExactly(new Notify(a.localSegmentName(), "kv-block 42 ready"),
@@ -57,8 +58,8 @@ class EngineApiTest {
 
     @Test
     void probeTellsLiveFromDeadPeers() {
-        try (TransferEngine a = Engines.start()) {
-            TransferEngine b = Engines.start();
+        try (MooncakeEngine a = Engines.start()) {
+            MooncakeEngine b = Engines.start();
             String name = b.localSegmentName();
             assertThat(a.probe(name)).isTrue();
             b.close();
@@ -68,7 +69,7 @@ class EngineApiTest {
 
     @Test
     void ownSegmentIsCopiedInProcessAndStillBoundsChecked() {
-        try (TransferEngine e = Engines.start()) {
+        try (MooncakeEngine e = MooncakeEngine.start(Engines.allTransports().build())) {
             LocalBuffer src = e.allocateBuffer(8192, "cpu:0");
             LocalBuffer dst = e.allocateBuffer(8192, "cpu:0");
             src.byteBuffer().put(0, "same process".getBytes());
@@ -89,7 +90,7 @@ class EngineApiTest {
 
     @Test
     void batchSyncFormsAndStatsCountBytesByProtocolAndOutcome() {
-        try (TransferEngine a = Engines.start(); TransferEngine b = Engines.start()) {
+        try (MooncakeEngine a = Engines.start(); MooncakeEngine b = Engines.start()) {
             LocalBuffer la = a.allocateBuffer(1 << 16, "cpu:0");
             LocalBuffer lb = b.allocateBuffer(1 << 16, "cpu:0");
             lb.byteBuffer().put(0, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
@@ -109,7 +110,7 @@ class EngineApiTest {
 
     @Test
     void operatorViewsListMemoryPeersAndTransports() {
-        try (TransferEngine a = Engines.start(); TransferEngine b = Engines.start()) {
+        try (MooncakeEngine a = Engines.start(); MooncakeEngine b = Engines.start()) {
             LocalBuffer remote = a.allocateBuffer(8192, "cpu:0");
             LocalBuffer local = a.registerBuffer(ByteBuffer.allocateDirect(4096), "cpu:1", false);
             assertThat(a.registeredMemory()).extracting(m -> m.location() + ":" + m.remoteAccessible())
@@ -134,19 +135,20 @@ class EngineApiTest {
         java.io.PrintStream original = System.err;
         java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
         System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
-        try (TransferEngine e = TransferEngine.create(Engines.loopback().environment(
+        try (MooncakeEngine e = MooncakeEngine.start(Engines.loopback().environment(
                 java.util.Map.of("MC_TE_METRIC", "1", "MC_TE_METRIC_INTERVAL_SECONDS", "1")).build())) {
-            Thread.sleep(1600);
+            // the first line comes after one interval (1 s); waiting is bounded generously, not timed
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
+                            .contains("Transfer engine throughput: ").contains("requests completed"));
         } finally {
             System.setErr(original);
         }
-        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
-                .contains("Transfer engine throughput: ").contains("requests completed");
     }
 
     @Test
     void managedBuffersArePublishedAndFreedByExactLength() {
-        try (TransferEngine e = Engines.start()) {
+        try (MooncakeEngine e = Engines.start()) {
             long addr = e.allocateManagedBuffer(4096);
             assertThat(e.localDescriptor().buffers()).anyMatch(b -> b.addr() == addr && b.length() == 4096);
             assertThatThrownBy(() -> e.freeManagedBuffer(addr, 100)).hasMessageContaining("its length is 4096");
@@ -157,8 +159,8 @@ class EngineApiTest {
 
     @Test
     void closeWaitsForRunningTransfersThenWithdraws() throws Exception {
-        TransferEngine a = Engines.start();
-        try (TransferEngine b = Engines.start()) {
+        MooncakeEngine a = Engines.start();
+        try (MooncakeEngine b = Engines.start()) {
             LocalBuffer la = a.allocateBuffer(32 << 20, "cpu:0");
             b.allocateBuffer(32 << 20, "cpu:0");
             SegmentHandle h = a.openSegment(b.localSegmentName());

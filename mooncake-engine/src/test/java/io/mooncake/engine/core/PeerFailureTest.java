@@ -1,6 +1,8 @@
 package io.mooncake.engine.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.awaitility.Awaitility.await;
 
 import io.mooncake.engine.api.Batch;
 import io.mooncake.engine.api.BatchResult;
@@ -18,6 +20,7 @@ import io.mooncake.engine.testsupport.TargetMain;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Peers that die or stop answering: every request still ends, within its deadline. */
@@ -25,9 +28,9 @@ class PeerFailureTest {
 
     @Test
     void submitWhenPeerProcessIsKilledMidBatchShouldFailWithinDeadlineAndKeepServingOthers() throws Exception {
-        try (TransferEngine engine = TransferEngine.create(Engines.loopback()
+        try (MooncakeEngine engine = MooncakeEngine.start(Engines.loopback()
                 .transferTimeout(Duration.ofSeconds(15)).build());
-                TransferEngine other = Engines.start();
+                MooncakeEngine other = Engines.start();
                 ChildProcess child = ChildProcess.start(TargetMain.class, String.valueOf(64 << 20))) {
             LocalBuffer local = engine.allocateBuffer(64 << 20, "cpu:0");
             SegmentHandle peer = engine.openSegment(child.field(0));
@@ -37,28 +40,34 @@ class PeerFailureTest {
                 long off = (long) (i % 64) << 20;
                 reqs.add(new TransferRequest(OpCode.WRITE, local.address() + off, peer.id(), remote + off, 1 << 20));
             }
-            long start = System.nanoTime();
             Batch batch = engine.submit(reqs);
-            Thread.sleep(150);
+            // kill it once the batch is moving
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1))
+                    .until(() -> batch.status(0).state().isTerminal());
             child.kill();
-            BatchResult result = batch.await(Duration.ofSeconds(30));
-            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+            // the batch's own completion, not await(): an expiring wait would end requests TIMEOUT itself
+            BatchResult result = batch.completion().get(60, TimeUnit.SECONDS);
 
             assertThat(result.statuses()).allMatch(s -> s.state().isTerminal());
             List<TransferStatus> failed = result.statuses().stream()
                     .filter(s -> s.state() == TransferState.FAILED).toList();
             assertThat(failed).as("requests still running when the peer died").isNotEmpty();
+            // FAILED naming the peer, not TIMEOUT: the connection reported the death, not the 15 s deadline
+            assertThat(result.statuses()).noneMatch(s -> s.state() == TransferState.TIMEOUT);
             assertThat(failed.get(0).failureReason()).contains(child.field(0));
-            assertThat(tookMillis).as("failure is reported by the connection, long before the 15 s deadline")
-                    .isLessThan(10_000);
 
-            // The engine keeps serving other peers.
+            // The engine keeps serving other peers: the bytes arrive there.
             LocalBuffer theirs = other.allocateBuffer(4096, "cpu:0");
+            byte[] data = new byte[4096];
+            new java.util.Random(61).nextBytes(data);
+            local.byteBuffer().put(0, data);
             SegmentHandle ok = engine.openSegment(other.localSegmentName());
             BatchResult good = engine.submit(List.of(TransferRequest.write(local, 0, ok.buffer(0), 0, 4096)))
                     .await(Duration.ofSeconds(10));
             assertThat(good.allCompleted()).isTrue();
-            assertThat(theirs.length()).isEqualTo(4096);
+            byte[] arrived = new byte[4096];
+            theirs.byteBuffer().get(0, arrived);
+            assertThat(arrived).isEqualTo(data);
         }
     }
 
@@ -68,7 +77,7 @@ class PeerFailureTest {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        try (TransferEngine engine = Engines.start()) {
+        try (MooncakeEngine engine = Engines.start()) {
             LocalBuffer local = engine.allocateBuffer(4096, "cpu:0");
             String name;
             try (ChildProcess first = ChildProcess.start(TargetMain.class, "65536", String.valueOf(port))) {
@@ -90,57 +99,56 @@ class PeerFailureTest {
 
     @Test
     void requestToASilentPeerEndsTimeoutAtTheDeadline() throws Exception {
-        try (TransferEngine engine = TransferEngine.create(Engines.loopback()
+        try (MooncakeEngine engine = MooncakeEngine.start(Engines.loopback()
                 .transferTimeout(Duration.ofMillis(700)).build());
                 FakeReferenceNode peer = new FakeReferenceNode(1L << 40, 4096, 2).silent()) {
             LocalBuffer local = engine.allocateBuffer(4096, "cpu:0");
             SegmentHandle h = engine.openSegment(peer.segmentName());
-            long start = System.nanoTime();
             BatchResult r = engine.submit(List.of(new TransferRequest(OpCode.WRITE, local.address(), h.id(),
-                    1L << 40, 128))).completion().get();
-            long took = (System.nanoTime() - start) / 1_000_000;
+                    1L << 40, 128))).completion().get(60, TimeUnit.SECONDS);
             assertThat(r.statuses().get(0).state()).isEqualTo(TransferState.TIMEOUT);
-            assertThat(r.statuses().get(0).failureReason()).contains("700 ms");
-            assertThat(took).isBetween(600L, 5000L);
+            // the batch's deadline ended it: 700 ms transfer timeout plus 1 ns per byte
+            assertThat(r.statuses().get(0).failureReason()).contains("no completion within 700 ms");
+            assertThat(peer.headers).as("the request reached the silent peer").isNotEmpty();
         }
     }
 
     @Test
     void timedOutRequestReleasesItsLocalMemoryForFreeing() throws Exception {
-        try (TransferEngine engine = TransferEngine.create(Engines.loopback()
+        try (MooncakeEngine engine = MooncakeEngine.start(Engines.loopback()
                 .transferTimeout(Duration.ofMillis(500)).build());
                 FakeReferenceNode peer = new FakeReferenceNode(1L << 40, 1 << 20, 2).silent()) {
             long addr = engine.allocateManagedBuffer(1 << 20);
             SegmentHandle h = engine.openSegment(peer.segmentName());
             BatchResult r = engine.submit(List.of(new TransferRequest(OpCode.READ, addr, h.id(), 1L << 40, 1 << 20)))
-                    .completion().get();
+                    .completion().get(60, TimeUnit.SECONDS);
             assertThat(r.statuses().get(0).state()).isEqualTo(TransferState.TIMEOUT);
-            // The read's slices were abandoned with the connection: nothing can still write into addr.
-            long start = System.nanoTime();
-            engine.freeManagedBuffer(addr, 1 << 20);
-            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(400);
+            // The read's slices were abandoned with the connection: nothing can still write into addr, so
+            // freeing it does not wait out the registry's 30 s grace and fail BATCH_BUSY.
+            assertThatCode(() -> engine.freeManagedBuffer(addr, 1 << 20)).doesNotThrowAnyException();
+            assertThat(engine.registeredMemory()).noneMatch(m -> m.address() == addr);
         }
     }
 
     @Test
     void cancelEndsRunningRequestsCanceled() throws Exception {
-        try (TransferEngine engine = Engines.start();
+        try (MooncakeEngine engine = Engines.start();
                 FakeReferenceNode peer = new FakeReferenceNode(1L << 40, 4096, 2).silent()) {
             LocalBuffer local = engine.allocateBuffer(4096, "cpu:0");
             SegmentHandle h = engine.openSegment(peer.segmentName());
             Batch b = engine.submit(List.of(new TransferRequest(OpCode.READ, local.address(), h.id(), 1L << 40, 64)));
-            Thread.sleep(100);
-            assertThat(b.status(0).state()).isEqualTo(TransferState.PENDING);
+            await().atMost(Duration.ofSeconds(30)).until(() -> !peer.headers.isEmpty());
+            assertThat(b.status(0).state()).as("on the wire, unanswered").isEqualTo(TransferState.PENDING);
             b.cancel();
-            BatchResult r = b.completion().get();
+            BatchResult r = b.completion().get(60, TimeUnit.SECONDS);
             assertThat(r.statuses().get(0).state()).isEqualTo(TransferState.CANCELED);
         }
     }
 
     @Test
     void peerThatIsNotListeningFailsFastWithItsAddress() throws Exception {
-        try (TransferEngine engine = Engines.start()) {
-            TransferEngine gone = Engines.start();
+        try (MooncakeEngine engine = Engines.start()) {
+            MooncakeEngine gone = Engines.start();
             String name = gone.localSegmentName();
             gone.allocateBuffer(4096, "cpu:0");
             SegmentHandle h = engine.openSegment(name);

@@ -16,12 +16,12 @@ class ReadmeExampleTest {
 
     @Test
     void readmeExampleMovesData() {
-        try (TransferEngine peerEngine = TransferEngine.initialize("127.0.0.1", "P2PHANDSHAKE", "tcp", "")) {
+        try (MooncakeEngine peerEngine = MooncakeEngine.initialize("127.0.0.1", "P2PHANDSHAKE", "tcp", "")) {
             peerEngine.allocateBuffer(2 << 20, "cpu:0");
             String peerName = peerEngine.localSegmentName();
 
             // --- README: "Use the engine from plain Java" (peer name substituted)
-            try (TransferEngine engine = TransferEngine.initialize("127.0.0.1", "P2PHANDSHAKE", "tcp", "")) {
+            try (MooncakeEngine engine = MooncakeEngine.initialize("127.0.0.1", "P2PHANDSHAKE", "tcp", "")) {
                 LocalBuffer local = engine.allocateBuffer(64 << 20, "cpu:0");
                 SegmentHandle peer = engine.openSegment(peerName);
                 Batch batch = engine.submit(List.of(

@@ -27,8 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class TwoEngineTransferTest {
 
     private static final long SIZE = 80L << 20;
-    private static TransferEngine a;
-    private static TransferEngine b;
+    private static MooncakeEngine a;
+    private static MooncakeEngine b;
     private static LocalBuffer bufA;
     private static LocalBuffer bufB;
     private static SegmentHandle segB;

@@ -1,5 +1,6 @@
 package io.mooncake.engine.fuzz;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class DataPortFuzzTest {
 
-    private static TransferEngine engine;
+    private static MooncakeEngine engine;
     private static LocalBuffer remote;
     private static LocalBuffer hidden;
     private static byte[] hiddenBefore;

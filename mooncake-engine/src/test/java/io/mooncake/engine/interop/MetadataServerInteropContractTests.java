@@ -1,5 +1,6 @@
 package io.mooncake.engine.interop;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -26,7 +27,7 @@ abstract class MetadataServerInteropContractTests extends ReferenceInteropContra
     @Test
     void everyBufferRegistrationRepublishesTheDescriptorAndRpcMetaStaysAsFirstWritten() throws Exception {
         String name = "java-regs-" + run;
-        try (TransferEngine node = TransferEngine.create(ourConfig(name).build())) {
+        try (MooncakeEngine node = MooncakeEngine.start(ourConfig(name).build())) {
             LocalBuffer a = node.allocateBuffer(1 << 20, "cpu:0");
             LocalBuffer b = node.allocateBuffer(1 << 20, "cpu:0");
             LocalBuffer c = node.allocateBuffer(1 << 20, "cpu:0");
@@ -66,9 +67,9 @@ abstract class MetadataServerInteropContractTests extends ReferenceInteropContra
     @Test
     void aSecondNodeUnderTheNameOfALiveOneIsRefusedWithTheRuleAndTheFixAndTheFirstKeepsIt() throws Exception {
         String name = "java-twice-" + run;
-        try (TransferEngine first = TransferEngine.create(ourConfig(name).build())) {
+        try (MooncakeEngine first = MooncakeEngine.start(ourConfig(name).build())) {
             first.allocateBuffer(1 << 20, "cpu:0");
-            assertThatThrownBy(() -> TransferEngine.create(ourConfig(name).build()))
+            assertThatThrownBy(() -> MooncakeEngine.start(ourConfig(name).build()))
                     .hasMessageContaining("segment name '" + name + "' is taken")
                     .hasMessageContaining("mooncake/rpc_meta/" + name)
                     .hasMessageContaining("127.0.0.1:" + first.rpcPort())

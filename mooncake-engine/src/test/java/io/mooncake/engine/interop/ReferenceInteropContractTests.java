@@ -1,5 +1,6 @@
 package io.mooncake.engine.interop;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -52,7 +53,7 @@ abstract class ReferenceInteropContractTests {
     /** Why this class's tests are not run here, or null. */
     private String notRun;
     protected ReferenceNode.Target referenceTarget;
-    protected TransferEngine ourTarget;
+    protected MooncakeEngine ourTarget;
     protected LocalBuffer ourTargetBuffer;
     private final List<AutoCloseable> resources = new ArrayList<>();
 
@@ -86,7 +87,7 @@ abstract class ReferenceInteropContractTests {
         reference = ReferenceNode.locate();
         referenceTarget = closeLater(reference.startTarget(metadata(), referenceName("target"), TARGET_BUFFER,
                 referenceEnv()));
-        ourTarget = closeLater(TransferEngine.create(ourConfig("java-target-" + run).build()));
+        ourTarget = closeLater(MooncakeEngine.start(ourConfig("java-target-" + run).build()));
         ourTargetBuffer = ourTarget.allocateBuffer(TARGET_BUFFER, "cpu:0");
     }
 
@@ -113,7 +114,7 @@ abstract class ReferenceInteropContractTests {
     @ValueSource(ints = {4096, 1 << 20})
     void ourInitiatorWritesToAReferenceTargetAndReadsTheSameBytesBack(int block) throws Exception {
         int blocks = 16;
-        try (TransferEngine us = TransferEngine.create(ourConfig("java-initiator-" + block + "-" + run).build())) {
+        try (MooncakeEngine us = MooncakeEngine.start(ourConfig("java-initiator-" + block + "-" + run).build())) {
             LocalBuffer local = us.allocateBuffer(2L * blocks * block, "cpu:0");
             SegmentHandle seg = us.openSegment(referenceTarget.segment());
             assertThat(seg.buffers()).isNotEmpty();

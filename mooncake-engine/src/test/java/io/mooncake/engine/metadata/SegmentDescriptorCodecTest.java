@@ -71,7 +71,6 @@ class SegmentDescriptorCodecTest {
         "{\"buffers\":[{\"addr\":0,\"length\":16,\"name\":\"x\"}],\"name\":\"x\",\"protocol\":\"tcp\"}",
         "{\"buffers\":[{\"addr\":16,\"length\":0,\"name\":\"x\"}],\"name\":\"x\",\"protocol\":\"tcp\"}",
         "{\"buffers\":[{\"addr\":16,\"length\":16,\"name\":\"\"}],\"name\":\"x\",\"protocol\":\"tcp\"}",
-        "{\"buffers\":[],\"name\":\"x\",\"protocol\":\"smoke-signals\"}",
         "{\"buffers\":[{\"addr\":16,\"length\":16,\"name\":\"cpu:0\",\"rkey\":[1],\"lkey\":[]}],\"devices\":"
                 + "[{\"gid\":\"00\",\"lid\":1,\"name\":\"mlx5_0\"}],\"name\":\"x\",\"protocol\":\"rdma\"}",
         "{\"buffers\":[],\"devices\":[{\"lid\":1,\"name\":\"mlx5_0\"}],\"name\":\"x\",\"protocol\":\"rdma\"}",

@@ -1,5 +1,6 @@
 package io.mooncake.engine.rpc;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import static io.mooncake.engine.testsupport.Hex.hex;
 import static io.mooncake.engine.testsupport.RawClient.frame;
 import static io.mooncake.engine.testsupport.RawClient.legacyFrame;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /** Our handshake port answering the captured requests of wire-captures.md byte for byte. */
 class ReferenceHandshakeTest {
 
-    private static TransferEngine engine;
+    private static MooncakeEngine engine;
 
     @BeforeAll
     static void start() {

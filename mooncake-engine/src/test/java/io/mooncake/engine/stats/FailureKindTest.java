@@ -1,5 +1,6 @@
 package io.mooncake.engine.stats;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mooncake.engine.api.BatchResult;
@@ -41,7 +42,7 @@ class FailureKindTest {
     @Test
     void completedRequestsReportNone() {
         Recording listener = new Recording();
-        try (TransferEngine e = TransferEngine.create(Engines.loopback().build(), listener)) {
+        try (MooncakeEngine e = MooncakeEngine.start(Engines.allTransports().build(), listener)) {
             LocalBuffer a = e.allocateBuffer(4096, "cpu:0");
             LocalBuffer b = e.allocateBuffer(4096, "cpu:0");
             e.transferSyncWrite(e.localSegmentName(), a.address(), b.address(), 16);
@@ -54,7 +55,7 @@ class FailureKindTest {
     @Test
     void localCopyIntoMemoryPeersMayNotTouchIsNotFound() {
         Recording listener = new Recording();
-        try (TransferEngine e = TransferEngine.create(Engines.loopback().build(), listener)) {
+        try (MooncakeEngine e = MooncakeEngine.start(Engines.allTransports().build(), listener)) {
             LocalBuffer src = e.allocateBuffer(4096, "cpu:0");
             LocalBuffer hidden = e.registerBuffer(ByteBuffer.allocateDirect(64), "cpu:0", false);
             BatchResult r = e.submit(List.of(new TransferRequest(OpCode.WRITE, src.address(), 0, hidden.address(), 8)))
@@ -69,8 +70,8 @@ class FailureKindTest {
     @Test
     void targetRangeOutsideThePeersBuffersIsNotFound() {
         Recording listener = new Recording();
-        try (TransferEngine a = TransferEngine.create(Engines.loopback().build(), listener);
-                TransferEngine b = Engines.start()) {
+        try (MooncakeEngine a = MooncakeEngine.start(Engines.loopback().build(), listener);
+                MooncakeEngine b = Engines.start()) {
             LocalBuffer local = a.allocateBuffer(4096, "cpu:0");
             LocalBuffer remote = b.allocateBuffer(4096, "cpu:0");
             SegmentHandle peer = a.openSegment(b.localSegmentName());
@@ -85,12 +86,12 @@ class FailureKindTest {
     @Test
     void peerThatWentAwayIsAConnectionFailure() {
         Recording listener = new Recording();
-        try (TransferEngine a = TransferEngine.create(Engines.loopback().transferTimeout(Duration.ofSeconds(5))
+        try (MooncakeEngine a = MooncakeEngine.start(Engines.loopback().transferTimeout(Duration.ofSeconds(5))
                 .build(), listener)) {
             LocalBuffer local = a.allocateBuffer(4096, "cpu:0");
             SegmentHandle peer;
             long remoteAddress;
-            try (TransferEngine b = Engines.start()) {
+            try (MooncakeEngine b = Engines.start()) {
                 remoteAddress = b.allocateBuffer(4096, "cpu:0").address();
                 peer = a.openSegment(b.localSegmentName());
             }

@@ -25,6 +25,7 @@ public final class ChildProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
         cmd.add("-Xmx256m");
+        cmd.add("--enable-native-access=ALL-UNNAMED"); // as the tests' own JVM (pom.xml); JDK 17 ignores it
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass.getName());

@@ -1,5 +1,6 @@
 package io.mooncake.engine.testsupport;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.api.LocalBuffer;
 import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.engine.config.EngineConfig;
@@ -24,9 +25,11 @@ public final class TargetMain {
         EngineConfig.Builder b = Engines.loopback().handshakePort(handshakePort);
         if (args.length > 3) {
             b.metadataServer(args[2]).localHostname(args[3]).bindAddress("127.0.0.1")
-                    .metadataTtl(Duration.ofSeconds(2)).clusterId(args.length > 4 ? args[4] : null);
+                    .metadataTtl(Duration.ofSeconds(2)).clusterId(args.length > 4 ? args[4] : null)
+                    // a cold child JVM on a loaded CI machine needs more than 2 s for its first etcd call
+                    .connectTimeout(Duration.ofSeconds(20));
         }
-        TransferEngine engine = TransferEngine.create(b.build());
+        MooncakeEngine engine = MooncakeEngine.start(b.build());
         LocalBuffer buffer = engine.allocateBuffer(length, "cpu:0");
         System.out.println("READY " + engine.localSegmentName() + " " + buffer.address() + " " + length);
         System.out.flush();

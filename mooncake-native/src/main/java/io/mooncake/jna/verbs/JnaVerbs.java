@@ -29,6 +29,11 @@ public final class JnaVerbs implements Verbs {
 
     @Override
     public DeviceList devices() {
+        return list(lib);
+    }
+
+    /** {@code ibv_get_device_list} as a {@link DeviceList}; the native list is freed before returning. */
+    static DeviceList list(LibIbverbs lib) {
         IntByReference count = new IntByReference();
         Pointer list = lib.ibv_get_device_list(count);
         if (list == null) {

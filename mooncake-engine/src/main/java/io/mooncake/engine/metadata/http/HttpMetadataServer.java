@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +62,8 @@ public final class HttpMetadataServer implements AutoCloseable {
     private final HttpServer server;
     private final String path;
     private final Duration ttl;
+    /** Monotonic nanoseconds for expiry: {@link System#nanoTime()}, or a test's clock. */
+    private final LongSupplier clock;
     private final ExecutorService workers;
     private final ScheduledExecutorService sweeper;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -72,6 +75,7 @@ public final class HttpMetadataServer implements AutoCloseable {
     private HttpMetadataServer(Builder b) throws IOException {
         this.path = b.path;
         this.ttl = b.ttl;
+        this.clock = b.clock;
         InetAddress addr = InetAddress.getByName(b.host);
         this.server = HttpServer.create(new InetSocketAddress(addr, b.port), 64);
         AtomicInteger n = new AtomicInteger();
@@ -181,7 +185,7 @@ public final class HttpMetadataServer implements AutoCloseable {
 
     private void get(HttpExchange ex, String key) throws IOException {
         Entry e = entries.get(key);
-        if (e == null || expired(e, System.nanoTime())) {
+        if (e == null || expired(e, clock.getAsLong())) {
             reply(ex, 404, "metadata not found");
             return;
         }
@@ -198,7 +202,7 @@ public final class HttpMetadataServer implements AutoCloseable {
             reply(ex, 413, "value larger than " + MAX_VALUE_BYTES + " bytes");
             return;
         }
-        Entry previous = entries.put(key, new Entry(body, System.nanoTime()));
+        Entry previous = entries.put(key, new Entry(body, clock.getAsLong()));
         if (previous == null) {
             log.debug("PUT '{}' ({} bytes), new", key, body.length);
         } else if (Arrays.equals(previous.value, body)) {
@@ -223,8 +227,9 @@ public final class HttpMetadataServer implements AutoCloseable {
         return !ttl.isZero() && now - e.refreshedAt > ttl.toNanos();
     }
 
-    private void expire() {
-        long now = System.nanoTime();
+    /** Removes every key not refreshed within the TTL; runs on the expiry thread (and from tests). */
+    void expire() {
+        long now = clock.getAsLong();
         for (Map.Entry<String, Entry> e : entries.entrySet()) {
             if (expired(e.getValue(), now) && entries.remove(e.getKey(), e.getValue())) {
                 log.info("Expired '{}': not refreshed within {} ms", e.getKey(), ttl.toMillis());
@@ -280,8 +285,18 @@ public final class HttpMetadataServer implements AutoCloseable {
         private String path = DEFAULT_PATH;
         private Duration ttl = Duration.ZERO;
         private int threads = 4;
+        private LongSupplier clock = System::nanoTime;
 
         private Builder() {
+        }
+
+        /**
+         * The monotonic nanosecond clock that ages keys, default {@link System#nanoTime()}: tests pass
+         * one they advance themselves instead of sleeping through a TTL.
+         */
+        Builder nanoClock(LongSupplier v) {
+            clock = Objects.requireNonNull(v, "clock");
+            return this;
         }
 
         /** Address to bind, default {@code 0.0.0.0}. */

@@ -49,6 +49,8 @@ final class ClientConnection implements IoLoop.Handler {
         final long[] remote;
         final int[] length;
         final boolean[] write;
+        /** Slices of tasks that had ended before their turn to be sent: never sent, no reply expected. */
+        final boolean[] skipped;
         final int mask;
 
         Ring(int capacity) {
@@ -57,6 +59,7 @@ final class ClientConnection implements IoLoop.Handler {
             remote = new long[capacity];
             length = new int[capacity];
             write = new boolean[capacity];
+            skipped = new boolean[capacity];
             mask = capacity - 1;
         }
     }
@@ -64,7 +67,6 @@ final class ClientConnection implements IoLoop.Handler {
     private final TcpPeer peer;
     private final IoLoop loop;
     private final boolean v2;
-    private final InetSocketAddress address;
     private final int socketBufferSize;
     private final AtomicBoolean scheduled = new AtomicBoolean();
 
@@ -107,10 +109,9 @@ final class ClientConnection implements IoLoop.Handler {
      */
     private final java.util.concurrent.locks.ReentrantLock sendLock = new java.util.concurrent.locks.ReentrantLock();
 
-    ClientConnection(TcpPeer peer, IoLoop loop, InetSocketAddress address, boolean v2, int socketBufferSize) {
+    ClientConnection(TcpPeer peer, IoLoop loop, boolean v2, int socketBufferSize) {
         this.peer = peer;
         this.loop = loop;
-        this.address = address;
         this.v2 = v2;
         this.socketBufferSize = socketBufferSize;
     }
@@ -124,8 +125,21 @@ final class ClientConnection implements IoLoop.Handler {
         return tail - acked;
     }
 
-    /** Starts the non-blocking connect on the loop; {@link #connectTimedOut()} bounds it. */
+    /**
+     * Resolves the peer (off this thread when DNS is needed) and starts the non-blocking connect on
+     * the loop; {@link #connectTimedOut()} bounds both.
+     */
     void open() {
+        peer.resolve((address, failure) -> {
+            if (failure != null) {
+                loop.execute(() -> fail(failure));
+            } else {
+                connect(address);
+            }
+        });
+    }
+
+    private void connect(InetSocketAddress address) {
         loop.execute(() -> {
             if (closed) {
                 return;
@@ -178,6 +192,7 @@ final class ClientConnection implements IoLoop.Handler {
             r.remote[i] = remote;
             r.length[i] = length;
             r.write[i] = write;
+            r.skipped[i] = false;
             tail = seq + 1;
         }
         // Small requests are written by the submitting thread when the connection is idle (no
@@ -237,6 +252,7 @@ final class ClientConnection implements IoLoop.Handler {
             r.remote[n] = old.remote[o];
             r.length[n] = old.length[o];
             r.write[n] = old.write[o];
+            r.skipped[n] = old.skipped[o];
         }
         ring = r;
         return r;
@@ -323,6 +339,15 @@ final class ClientConnection implements IoLoop.Handler {
                 break;
             }
             int i = (int) sent & r.mask;
+            TransferTask queued = r.task[i];
+            if (queued.isDone()) {
+                // Ended (canceled, timed out) before its turn: never sent, so no reply to wait for.
+                r.skipped[i] = true;
+                r.task[i] = null;
+                sent++;
+                queued.sliceFailed(FailureKind.CANCELED, "ended before it was sent");
+                continue;
+            }
             int len = r.length[i];
             boolean write = r.write[i];
             boolean small = write && len <= TcpWire.COPY_THRESHOLD;
@@ -360,7 +385,7 @@ final class ClientConnection implements IoLoop.Handler {
 
     private void openSendWindow() {
         sendWindowLength = (int) Math.min(sendBodyRemaining, TcpWire.MAX_WINDOW);
-        sendWindow.point(sendBodyAddress, sendWindowLength);
+        gather[1] = sendWindow.point(sendBodyAddress, sendWindowLength); // not always the same buffer: see MemoryWindow
     }
 
     private void putHeader(long size, long remote, boolean write) {
@@ -456,13 +481,17 @@ final class ClientConnection implements IoLoop.Handler {
         }
         Ring r = ring;
         int i = (int) ackedLocal & r.mask;
-        return !r.write[i] && r.length[i] >= TcpWire.COPY_THRESHOLD;
+        return !r.skipped[i] && !r.write[i] && r.length[i] >= TcpWire.COPY_THRESHOLD;
     }
 
     private void parse() {
         Ring r = ring;
         while (ackedLocal < sent) { // replies never precede their request
             int i = (int) ackedLocal & r.mask;
+            if (r.skipped[i]) {
+                ackedLocal++;
+                continue;
+            }
             boolean write = r.write[i];
             int len = r.length[i];
             if (v2 && !statusSeen) {
@@ -582,6 +611,20 @@ final class ClientConnection implements IoLoop.Handler {
     @Override
     public void closeFromLoop(String reason) {
         failAll(reason);
+    }
+
+    /** Closes (on the loop) if a slice of {@code task} was sent and is not answered yet. */
+    void closeIfAwaiting(TransferTask task, String reason) {
+        loop.execute(() -> {
+            Ring r = ring;
+            long end = sent;
+            for (long s = ackedLocal; s < end; s++) {
+                if (r.task[(int) s & r.mask] == task) {
+                    failAll(reason);
+                    return;
+                }
+            }
+        });
     }
 
     /** Closes from any thread; queued slices end FAILED. */

@@ -424,7 +424,7 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
 
     private void openWindow() {
         windowLength = (int) Math.min(bodyRemaining, TcpWire.MAX_WINDOW);
-        window.point(bodyAddress, windowLength);
+        gather[1] = window.point(bodyAddress, windowLength); // not always the same buffer: see MemoryWindow
         windowActive = phase == WRITE_BODY;
     }
 

@@ -1,7 +1,11 @@
 package io.mooncake.engine.transport.tcp;
 
 import io.mooncake.engine.batch.TransferTask;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The persistent connections to one peer's data port. Slices are spread over them round-robin;
@@ -9,12 +13,19 @@ import java.net.InetSocketAddress;
  */
 final class TcpPeer {
 
+    /** Resolves peers' host names off the submitting and I/O threads (DNS can take seconds). */
+    private static final ExecutorService RESOLVER = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "mooncake-tcp-resolver");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final TcpTransport transport;
     private final String segmentName;
     private final String host;
     private final int port;
     private final boolean v2;
-    private final InetSocketAddress address;
+    private volatile InetSocketAddress address;
     private final ClientConnection[] connections;
     private int next;
 
@@ -24,7 +35,8 @@ final class TcpPeer {
         this.host = host;
         this.port = port;
         this.v2 = v2;
-        this.address = new InetSocketAddress(host, port);
+        this.address = isLiteral(host) ? new InetSocketAddress(host, port) : InetSocketAddress.createUnresolved(host,
+                port);
         this.connections = new ClientConnection[connections];
     }
 
@@ -44,12 +56,36 @@ final class TcpPeer {
         return transport.connectTimeout().toMillis();
     }
 
-    /** Queues one slice on the next connection, opening one if needed. */
-    void post(TransferTask task, long local, long remote, int length, boolean write) {
-        if (address.isUnresolved()) {
-            task.sliceFailed("cannot resolve host '" + host + "' of peer " + segmentName);
+    /** Whether {@code host} is an IP address literal, which resolves without a DNS query. */
+    static boolean isLiteral(String host) {
+        return host.indexOf(':') >= 0 || host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+    }
+
+    /**
+     * Calls {@code then} on a resolver thread with the peer's resolved address, or with the failure
+     * message; never on the caller's thread when a DNS query is needed.
+     */
+    void resolve(java.util.function.BiConsumer<InetSocketAddress, String> then) {
+        InetSocketAddress a = address;
+        if (!a.isUnresolved()) {
+            then.accept(a, null);
             return;
         }
+        RESOLVER.execute(() -> {
+            InetSocketAddress r;
+            try {
+                r = new InetSocketAddress(InetAddress.getByName(host), port);
+            } catch (UnknownHostException | SecurityException e) {
+                then.accept(null, "cannot resolve host '" + host + "' of peer " + segmentName + ": " + e.getMessage());
+                return;
+            }
+            address = r;
+            then.accept(r, null);
+        });
+    }
+
+    /** Queues one slice on the next connection, opening one if needed. */
+    void post(TransferTask task, long local, long remote, int length, boolean write) {
         for (int attempt = 0; attempt < 2; attempt++) {
             ClientConnection c = pick();
             if (c.enqueue(task, local, remote, length, write)) {
@@ -64,7 +100,7 @@ final class TcpPeer {
         next = i + 1 == connections.length ? 0 : i + 1;
         ClientConnection c = connections[i];
         if (c == null || c.isClosed()) {
-            c = new ClientConnection(this, transport.nextLoop(), address, v2, transport.socketBufferSize());
+            c = new ClientConnection(this, transport.nextLoop(), v2, transport.socketBufferSize());
             connections[i] = c;
             c.open();
             ClientConnection opened = c;
@@ -86,6 +122,15 @@ final class TcpPeer {
             }
         }
         return n;
+    }
+
+    /** Closes the connections with slices of {@code task} sent and not yet answered. */
+    synchronized void closeConnectionsAwaiting(TransferTask task, String reason) {
+        for (ClientConnection c : connections) {
+            if (c != null) {
+                c.closeIfAwaiting(task, reason);
+            }
+        }
     }
 
     synchronized void close(String reason) {

@@ -3,14 +3,16 @@ package io.mooncake.engine.transport.tcp;
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
 import io.mooncake.engine.api.OpCode;
+import io.mooncake.engine.batch.CancelCause;
 import io.mooncake.engine.batch.Deadlines;
 import io.mooncake.engine.batch.TransferTask;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.memory.MemoryRegistry;
+import io.mooncake.engine.memory.Region;
 import io.mooncake.engine.metadata.SegmentDescriptor;
 import io.mooncake.engine.rpc.PortBinder;
-import io.mooncake.engine.stats.FailureKind;
-import io.mooncake.engine.transport.RemoteTarget;
+import io.mooncake.engine.metadata.RemoteTarget;
+import io.mooncake.engine.transport.Reach;
 import io.mooncake.engine.transport.Transport;
 import io.mooncake.engine.transport.TransportContext;
 import java.io.IOException;
@@ -121,29 +123,43 @@ public final class TcpTransport implements Transport {
     }
 
     @Override
+    public Reach reach(RemoteTarget target) {
+        int port = target.descriptor().tcpDataPort();
+        if (port <= 0) {
+            return Reach.none("segment publishes no tcp data port (protocol '" + target.descriptor().protocol()
+                    + "')");
+        }
+        return Reach.of(Reach.NETWORK, "tcp data port " + target.host() + ":" + port);
+    }
+
+    @Override
+    public String unsupported(TransferTask task) {
+        Region local = task.localRegion();
+        if (local != null && !local.kind().isHostAccessible()) {
+            return "tcp moves host memory only, and the local buffer is " + local.location()
+                    + " device memory (register host memory, or run a GPU-capable transport)";
+        }
+        return null;
+    }
+
+    @Override
+    public int sliceSize(RemoteTarget target) {
+        return config.sliceSize();
+    }
+
+    @Override
     public void submit(TransferTask task) {
         RemoteTarget target = task.target();
         SegmentDescriptor d = target.descriptor();
-        if (d.tcpDataPort() <= 0) {
-            task.expectSlices(1);
-            task.sliceFailed(FailureKind.NO_TRANSPORT, "segment '" + target.segmentName()
-                    + "' publishes no tcp data port (protocol '"
-                    + d.protocol() + "'); it cannot be reached over tcp");
-            return;
-        }
         boolean v2 = d.tcpProtoVersion() >= 2 && config.tcpProtoVersion() >= 2;
         TcpPeer peer = peer(target, v2);
-        long length = task.length();
-        int slice = config.sliceSize();
-        int count = (int) ((length + slice - 1) / slice);
-        task.expectSlices(count);
         boolean write = task.opCode() == OpCode.WRITE;
         long local = task.source();
         long remote = task.targetAddress();
+        int count = task.sliceCount();
         for (int k = 0; k < count; k++) {
-            long off = (long) k * slice;
-            int len = (int) Math.min(slice, length - off);
-            peer.post(task, local + off, remote + off, len, write);
+            long off = task.sliceOffset(k);
+            peer.post(task, local + off, remote + off, task.sliceLength(k), write);
         }
     }
 
@@ -176,14 +192,18 @@ public final class TcpTransport implements Transport {
     }
 
     @Override
-    public void abort(TransferTask task) {
+    public void cancel(TransferTask task, CancelCause cause) {
+        if (cause != CancelCause.DEADLINE) {
+            return; // slices not sent yet are skipped when their turn comes; replies of sent ones are ignored
+        }
         int id = (int) task.target().id();
         TcpPeer[] arr = peers;
         TcpPeer p = id < arr.length ? arr[id] : null;
         if (p != null) {
-            // A peer that let a request pass its deadline is not answering: drop its connections,
-            // which ends every slice queued on them; new requests reconnect.
-            p.close("request timed out after " + config.transferTimeout().toMillis() + " ms");
+            // The peer let a request pass its deadline after its bytes left: close the connections that
+            // still wait for an answer for it, which ends every slice queued on them; new requests reconnect.
+            p.closeConnectionsAwaiting(task, "request timed out after " + config.transferTimeout().toMillis()
+                    + " ms without an answer from the peer");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.mooncake.engine.core.discovery;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mooncake.engine.api.LocalBuffer;
@@ -40,8 +41,8 @@ abstract class EngineDiscoveryContractTests {
                 .metadataTtl(Duration.ofSeconds(2)).clusterId("it-" + run);
     }
 
-    protected TransferEngine engine(String name) {
-        TransferEngine e = TransferEngine.create(config(name).build());
+    protected MooncakeEngine engine(String name) {
+        MooncakeEngine e = MooncakeEngine.start(config(name).build());
         resources.add(e);
         return e;
     }
@@ -55,8 +56,8 @@ abstract class EngineDiscoveryContractTests {
 
     @Test
     void threeEnginesOneInAnotherProcessFindEachOtherByNameAndMoveData() throws Exception {
-        TransferEngine a = engine("node-a-" + run);
-        TransferEngine b = engine("node-b-" + run);
+        MooncakeEngine a = engine("node-a-" + run);
+        MooncakeEngine b = engine("node-b-" + run);
         LocalBuffer la = a.allocateBuffer(1 << 20, "cpu:0");
         LocalBuffer lb = b.allocateBuffer(1 << 20, "cpu:0");
         ChildProcess c = child("node-c-" + run);
@@ -90,7 +91,7 @@ abstract class EngineDiscoveryContractTests {
 
     @Test
     void peerRestartedUnderTheSameNameIsReResolvedAndGetsTheData() throws Exception {
-        TransferEngine a = engine("node-a-" + run);
+        MooncakeEngine a = engine("node-a-" + run);
         LocalBuffer la = a.allocateBuffer(1 << 20, "cpu:0");
         String name = "node-r-" + run;
         ChildProcess first = child(name);
@@ -112,7 +113,7 @@ abstract class EngineDiscoveryContractTests {
 
     @Test
     void unknownNameFailsWithTheBackendInTheMessage() {
-        TransferEngine a = engine("node-a-" + run);
+        MooncakeEngine a = engine("node-a-" + run);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> a.openSegment("nobody-" + run))
                 .isInstanceOf(io.mooncake.engine.api.SegmentNotFoundException.class)
                 .hasMessageContaining("nobody-" + run);

@@ -1,5 +1,6 @@
 package io.mooncake.engine.core.discovery;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,8 +25,8 @@ class EtcdEngineDiscoveryTests extends EngineDiscoveryContractTests {
 
     @Test
     void restartingEtcdKeepsEstablishedTransfersWorkingAndNewOpensRecover() {
-        TransferEngine a = engine("node-a-" + run);
-        TransferEngine b = engine("node-b-" + run);
+        MooncakeEngine a = engine("node-a-" + run);
+        MooncakeEngine b = engine("node-b-" + run);
         LocalBuffer la = a.allocateBuffer(1 << 16, "cpu:0");
         b.allocateBuffer(1 << 16, "cpu:0");
         SegmentHandle toB = a.openSegment("node-b-" + run);
@@ -40,7 +41,7 @@ class EtcdEngineDiscoveryTests extends EngineDiscoveryContractTests {
             etcd.start();
         }
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() -> {
-            TransferEngine late = engine("node-late-" + run + "-" + System.nanoTime());
+            MooncakeEngine late = engine("node-late-" + run + "-" + System.nanoTime());
             assertThat(a.openSegment(late.localSegmentName()).name()).isEqualTo(late.localSegmentName());
         });
         a.transferSyncWrite("node-b-" + run, la.address(), toB.buffer(0).address(), 4096);

@@ -2,7 +2,6 @@ package io.mooncake.engine.metadata.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.mooncake.engine.api.MooncakeException;
 import java.io.IOException;
@@ -14,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,11 +23,18 @@ class HttpMetadataServerTests {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Duration TTL = Duration.ofMillis(600);
+    /** The server's clock: keys age only when a test advances it. */
+    private static final AtomicLong now = new AtomicLong();
     private static HttpMetadataServer server;
 
     @BeforeAll
     static void start() throws IOException {
-        server = HttpMetadataServer.builder().host("127.0.0.1").port(0).ttl(Duration.ofMillis(600)).start();
+        server = HttpMetadataServer.builder().host("127.0.0.1").port(0).ttl(TTL).nanoClock(now::get).start();
+    }
+
+    private static void advance(Duration d) {
+        now.addAndGet(d.toNanos());
     }
 
     @AfterAll
@@ -110,19 +117,41 @@ class HttpMetadataServerTests {
     }
 
     @Test
-    void aKeyNotRefreshedWithinTheTtlExpiresWhileARefreshedOneStays() throws InterruptedException {
+    void aKeyNotRefreshedWithinTheTtlExpiresWhileARefreshedOneStays() {
         String stale = "mooncake/ram/stale:1";
         String fresh = "mooncake/ram/fresh:1";
         call("PUT", keyUrl(stale), "{}");
         call("PUT", keyUrl(fresh), "{}");
-        long end = System.nanoTime() + Duration.ofMillis(1500).toNanos();
-        while (System.nanoTime() < end) {
-            Thread.sleep(150);
+        for (int i = 0; i < 10; i++) {
+            advance(TTL.dividedBy(4));
             call("PUT", keyUrl(fresh), "{}");
         }
         assertThat(call("GET", keyUrl(stale), null).statusCode()).isEqualTo(404);
         assertThat(call("GET", keyUrl(fresh), null).statusCode()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(3)).until(() -> call("GET", keyUrl(fresh), null).statusCode() == 404);
+
+        advance(TTL); // exactly the TTL since its last PUT: still there
+        assertThat(call("GET", keyUrl(fresh), null).statusCode()).isEqualTo(200);
+        advance(Duration.ofNanos(1));
+        assertThat(call("GET", keyUrl(fresh), null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void theExpirySweepRemovesOnlyKeysOlderThanTheTtl() throws IOException {
+        AtomicLong clock = new AtomicLong();
+        try (HttpMetadataServer own = HttpMetadataServer.builder().host("127.0.0.1").port(0).ttl(TTL)
+                .nanoClock(clock::get).start()) {
+            String old = own.url() + "?key=old";
+            String young = own.url() + "?key=young";
+            call("PUT", old, "{}");
+            clock.addAndGet(TTL.dividedBy(2).toNanos());
+            call("PUT", young, "{}");
+            clock.addAndGet(TTL.dividedBy(2).plusMillis(1).toNanos());
+
+            own.expire();
+
+            assertThat(own.size()).as("keys left after the sweep").isEqualTo(1);
+            assertThat(call("GET", young, null).statusCode()).isEqualTo(200);
+        }
     }
 
     @Test
@@ -140,12 +169,15 @@ class HttpMetadataServerTests {
     }
 
     @Test
-    void withoutTtlKeysNeverExpireAndNoTtlHeaderIsSent() throws IOException, InterruptedException {
-        try (HttpMetadataServer plain = HttpMetadataServer.builder().host("127.0.0.1").port(0).start()) {
+    void withoutTtlKeysNeverExpireAndNoTtlHeaderIsSent() throws IOException {
+        AtomicLong clock = new AtomicLong();
+        try (HttpMetadataServer plain = HttpMetadataServer.builder().host("127.0.0.1").port(0)
+                .nanoClock(clock::get).start()) {
             String url = plain.url() + "?key=k";
             HttpResponse<String> put = call("PUT", url, "{}");
             assertThat(put.headers().firstValue(HttpMetadataServer.TTL_HEADER)).isEmpty();
-            Thread.sleep(300);
+            clock.addAndGet(Duration.ofDays(365).toNanos());
+            plain.expire();
             assertThat(call("GET", url, null).statusCode()).isEqualTo(200);
             assertThat(plain.ttl()).isZero();
             assertThat(plain.size()).isEqualTo(1);

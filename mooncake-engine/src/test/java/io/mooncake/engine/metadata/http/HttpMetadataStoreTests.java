@@ -123,7 +123,8 @@ class HttpMetadataStoreTests extends MetadataBackendContractTests {
         });
         try (HttpMetadataStore s = new HttpMetadataStore(url(stub), Duration.ofMillis(300))) {
             s.put("mooncake/rpc_meta/n:1", "{\"rpc_port\":1}".getBytes(StandardCharsets.UTF_8));
-            sleep(Duration.ofMillis(1000)); // several refresh periods: the server announced no TTL, keys are only read
+            // several refresh periods: the server announced no TTL, keys are only read
+            await().during(Duration.ofMillis(1000)).atMost(Duration.ofSeconds(10)).until(() -> puts.size() == 1);
             assertThat(puts).containsExactly("mooncake/rpc_meta/n:1");
 
             data.clear(); // the server restarted and lost the key: the next refresh writes it again
@@ -170,8 +171,9 @@ class HttpMetadataStoreTests extends MetadataBackendContractTests {
             assertThat(b.resolveRpc("a:1").rpcPort()).isEqualTo(15300);
             assertThatThrownBy(() -> b.resolveRpc("other:1")).hasMessageContaining("cannot be reached");
             assertThat(b.isReachable()).isFalse();
-            sleep(Duration.ofMillis(500)); // refreshes fail meanwhile; the cache must survive them
-            assertThat(b.resolveRpc("a:1").rpcPort()).isEqualTo(15300);
+            // refreshes (every 200 ms) fail meanwhile; the cache survives them
+            await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(b.resolveRpc("a:1").rpcPort()).isEqualTo(15300));
 
             own = HttpMetadataServer.builder().host("127.0.0.1").port(port).start();
             // the restarted server is empty; the publisher's refresh puts its keys back

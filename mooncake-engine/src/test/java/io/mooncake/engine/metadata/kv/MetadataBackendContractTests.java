@@ -1,5 +1,6 @@
 package io.mooncake.engine.metadata.kv;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -232,7 +233,8 @@ public abstract class MetadataBackendContractTests {
         assertThat(rawText(MetadataKeys.forCluster(cluster).rpcMeta("node-r:1")))
                 .hasValue(line("{\"ip_or_host_name\":\"127.0.0.1\",\"rpc_port\":15033}"));
         // and the new registration outlives the old one's TTL
-        sleep(ttl().multipliedBy(2).plusMillis(500));
+        holdsFor(ttl().multipliedBy(2).plusMillis(500), () -> assertThat(rawText(MetadataKeys.forCluster(cluster)
+                .rpcMeta("node-r:1"))).hasValue(line("{\"ip_or_host_name\":\"127.0.0.1\",\"rpc_port\":15033}")));
         assertThat(directory(cluster).resolveRpc("node-r:1").rpcPort()).isEqualTo(15033);
     }
 
@@ -288,7 +290,7 @@ public abstract class MetadataBackendContractTests {
     void aNameHeldByANodeThatAnswersIsRefusedNamingTheKeyTheAddressAndTheFixAndItsKeysStay() {
         String cluster = uniqueCluster();
         MetadataKeys keys = MetadataKeys.forCluster(cluster);
-        try (TransferEngine live = TransferEngine.create(Engines.loopback().build())) {
+        try (MooncakeEngine live = MooncakeEngine.start(Engines.loopback().build())) {
             RpcMeta held = new RpcMeta("127.0.0.1", live.rpcPort());
             store().put(keys.rpcMeta("node-l2:1"), held.encodeLine().getBytes(StandardCharsets.UTF_8));
             KvSegmentDirectory d = directory(cluster);
@@ -353,26 +355,23 @@ public abstract class MetadataBackendContractTests {
             assertThat(rawGet(keys.rpcMeta("node-dead:1"))).isPresent();
             child.kill();
         }
-        long killedAt = System.nanoTime();
-
         await().atMost(ttl().plusSeconds(5)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
             assertThat(rawGet(keys.ram("node-dead:1"))).isEmpty();
             assertThat(rawGet(keys.rpcMeta("node-dead:1"))).isEmpty();
         });
-        // by now more than a TTL has passed since this process last published: refreshing kept its keys
-        sleep(ttl().minusNanos(System.nanoTime() - killedAt).plusMillis(300));
-        assertThat(rawGet(keys.ram("node-live:1"))).isPresent();
-        assertThat(rawGet(keys.rpcMeta("node-live:1"))).isPresent();
+        // refreshing keeps the live process's keys through more than a TTL
+        holdsFor(ttl().plusMillis(300), () -> {
+            assertThat(rawGet(keys.ram("node-live:1"))).isPresent();
+            assertThat(rawGet(keys.rpcMeta("node-live:1"))).isPresent();
+        });
     }
 
-    protected static void sleep(Duration d) {
-        if (d.isNegative() || d.isZero()) {
-            return;
-        }
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /**
+     * Checks {@code assertion} again and again for {@code period} and fails as soon as it does not
+     * hold: for "still there after a TTL" without sleeping through it blind.
+     */
+    protected static void holdsFor(Duration period, org.awaitility.core.ThrowingRunnable assertion) {
+        await().during(period).atMost(period.plusSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .untilAsserted(assertion);
     }
 }

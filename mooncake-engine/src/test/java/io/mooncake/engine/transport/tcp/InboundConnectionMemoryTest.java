@@ -1,5 +1,6 @@
 package io.mooncake.engine.transport.tcp;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -32,7 +33,7 @@ class InboundConnectionMemoryTest {
     private static final long UNIT_BYTES = 2L * TcpWire.BUFFER_SIZE;
     private static final int IO_THREADS = 2;
 
-    private TransferEngine target;
+    private MooncakeEngine target;
     private LocalBuffer buffer;
     private int dataPort;
     private final List<Socket> sockets = new ArrayList<>();
@@ -40,7 +41,7 @@ class InboundConnectionMemoryTest {
     @BeforeEach
     void start() {
         // small socket buffers, so that a READ nobody reads blocks the target's output quickly
-        target = TransferEngine.create(Engines.loopback().ioThreads(IO_THREADS).socketBufferSize(64 * 1024).build());
+        target = MooncakeEngine.start(Engines.loopback().ioThreads(IO_THREADS).socketBufferSize(64 * 1024).build());
         buffer = target.allocateBuffer(4 << 20, "cpu:0");
         dataPort = target.localDescriptor().tcpDataPort();
     }

@@ -1,5 +1,6 @@
 package io.mooncake.engine.transport.tcp;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import static io.mooncake.engine.testsupport.RawClient.frame;
 import static io.mooncake.engine.testsupport.RawClient.header;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Malformed or truncated frames close that connection; the servers keep working. */
 class MalformedInputTest {
 
-    private static TransferEngine engine;
+    private static MooncakeEngine engine;
     private static LocalBuffer buffer;
 
     @BeforeAll

@@ -1,5 +1,6 @@
 package io.mooncake.engine.transport.tcp;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mooncake.engine.api.LocalBuffer;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class ReferenceWireInitiatorTest {
 
     private static final long PEER_BASE = 140642135048192L;
-    private TransferEngine engine;
+    private MooncakeEngine engine;
     private LocalBuffer local;
 
     @BeforeEach
@@ -93,7 +94,7 @@ class ReferenceWireInitiatorTest {
 
     @Test
     void mcTcpProto1ForcesV1TowardV2Peers() throws Exception {
-        TransferEngine v1 = TransferEngine.create(Engines.loopback().tcpProtoVersion(1).build());
+        MooncakeEngine v1 = MooncakeEngine.start(Engines.loopback().tcpProtoVersion(1).build());
         try (FakeReferenceNode peer = new FakeReferenceNode(PEER_BASE, 4096, 2)) {
             LocalBuffer b = v1.allocateBuffer(4096, "cpu:0");
             v1.transferSyncWrite(peer.segmentName(), b.address(), PEER_BASE, 8);

@@ -1,5 +1,6 @@
 package io.mooncake.engine.transport.tcp;
 
+import io.mooncake.engine.core.MooncakeEngine;
 import static io.mooncake.engine.testsupport.Hex.bytes;
 import static io.mooncake.engine.testsupport.Hex.hex;
 import static io.mooncake.engine.testsupport.RawClient.header;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class ReferenceWireTargetTest {
 
-    private static TransferEngine engine;
+    private static MooncakeEngine engine;
     private static LocalBuffer buffer;
     private static int dataPort;
     private static final int LEN = 1 << 20;

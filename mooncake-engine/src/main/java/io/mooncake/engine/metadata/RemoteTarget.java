@@ -1,6 +1,5 @@
-package io.mooncake.engine.transport;
+package io.mooncake.engine.metadata;
 
-import io.mooncake.engine.metadata.SegmentDescriptor;
 
 /**
  * An opened remote segment as transports see it: its name, its descriptor and the host its

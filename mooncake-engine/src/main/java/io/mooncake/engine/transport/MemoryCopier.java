@@ -1,0 +1,199 @@
+package io.mooncake.engine.transport;
+
+import io.mooncake.engine.batch.TransferTask;
+import io.mooncake.engine.memory.Hold;
+import io.mooncake.engine.memory.NativeMemory;
+import io.mooncake.engine.stats.FailureKind;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Copies slices between host addresses for the memory transports (same process, shared memory,
+ * CXL): small slices on the submitting thread (a hand-off costs more than the copy), larger ones
+ * on a few copy threads, so a submit never blocks its caller on a large copy. Each slice ends
+ * exactly once, and the {@link Hold} that keeps its memory mapped is released right after its
+ * copy. Queues are plain arrays: nothing is allocated per slice. Thread-safe.
+ */
+public final class MemoryCopier implements AutoCloseable {
+
+    private final int inlineBytes;
+    private final Worker[] workers;
+    private final AtomicInteger next = new AtomicInteger();
+    private volatile boolean closed;
+
+    /**
+     * @param name thread name prefix
+     * @param threads copy threads (at least 1)
+     * @param inlineBytes slices up to this size are copied on the submitting thread
+     */
+    public MemoryCopier(String name, int threads, int inlineBytes) {
+        this.inlineBytes = inlineBytes;
+        this.workers = new Worker[Math.max(1, threads)];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker(name + "-" + i);
+            workers[i].thread.start();
+        }
+    }
+
+    /**
+     * Copies {@code length} bytes from {@code from} to {@code to} for one slice of {@code task}, then
+     * releases {@code hold} (may be {@code null}) and completes the slice. Skips the copy (and
+     * still ends the slice) when the task has already ended.
+     */
+    public void copy(TransferTask task, long from, long to, int length, Hold hold) {
+        if (length <= inlineBytes || closed) {
+            run(task, from, to, length, hold);
+            return;
+        }
+        Worker w = workers[Math.floorMod(next.getAndIncrement(), workers.length)];
+        w.enqueue(task, from, to, length, hold);
+    }
+
+    static void run(TransferTask task, long from, long to, int length, Hold hold) {
+        try {
+            if (task.isDone()) {
+                task.sliceFailed(FailureKind.CANCELED, "ended before it was copied");
+                return;
+            }
+            if (hold != null && !hold.valid()) {
+                task.sliceFailed(FailureKind.CONNECTION, "the memory of '" + task.target().segmentName()
+                        + "' is gone: its owner process exited or unregistered it");
+                return;
+            }
+            NativeMemory.copy(from, to, length);
+        } catch (RuntimeException | Error e) {
+            if (hold != null) {
+                hold.release();
+                hold = null;
+            }
+            task.sliceFailed(FailureKind.LOCAL, "copy of " + length + " bytes failed: " + e);
+            return;
+        } finally {
+            if (hold != null) {
+                hold.release();
+            }
+        }
+        task.sliceCompleted(length);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Worker w : workers) {
+            w.stop();
+        }
+    }
+
+    /** One copy thread and its ring of slices. */
+    private static final class Worker implements Runnable {
+        final Thread thread;
+        private final Object lock = new Object();
+        private TransferTask[] task = new TransferTask[64];
+        private long[] from = new long[64];
+        private long[] to = new long[64];
+        private int[] length = new int[64];
+        private Hold[] hold = new Hold[64];
+        private int head;
+        private int count;
+        private volatile boolean parked;
+        private volatile boolean stopping;
+
+        Worker(String name) {
+            thread = new Thread(this, name);
+            thread.setDaemon(true);
+        }
+
+        void enqueue(TransferTask t, long f, long d, int len, Hold h) {
+            synchronized (lock) {
+                if (count == task.length) {
+                    grow();
+                }
+                int i = (head + count) & (task.length - 1);
+                task[i] = t;
+                from[i] = f;
+                to[i] = d;
+                length[i] = len;
+                hold[i] = h;
+                count++;
+            }
+            if (parked) {
+                LockSupport.unpark(thread);
+            }
+        }
+
+        private void grow() {
+            int n = task.length * 2;
+            TransferTask[] t2 = new TransferTask[n];
+            long[] f2 = new long[n];
+            long[] d2 = new long[n];
+            int[] l2 = new int[n];
+            Hold[] h2 = new Hold[n];
+            for (int k = 0; k < count; k++) {
+                int o = (head + k) & (task.length - 1);
+                t2[k] = task[o];
+                f2[k] = from[o];
+                d2[k] = to[o];
+                l2[k] = length[o];
+                h2[k] = hold[o];
+            }
+            task = t2;
+            from = f2;
+            to = d2;
+            length = l2;
+            hold = h2;
+            head = 0;
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                TransferTask t;
+                long f;
+                long d;
+                int len;
+                Hold h;
+                synchronized (lock) {
+                    if (count == 0) {
+                        t = null;
+                        f = 0;
+                        d = 0;
+                        len = 0;
+                        h = null;
+                    } else {
+                        int i = head;
+                        t = task[i];
+                        f = from[i];
+                        d = to[i];
+                        len = length[i];
+                        h = hold[i];
+                        task[i] = null;
+                        hold[i] = null;
+                        head = (head + 1) & (task.length - 1);
+                        count--;
+                    }
+                }
+                if (t != null) {
+                    MemoryCopier.run(t, f, d, len, h);
+                    continue;
+                }
+                if (stopping) {
+                    return;
+                }
+                parked = true;
+                boolean empty;
+                synchronized (lock) {
+                    empty = count == 0;
+                }
+                if (empty && !stopping) {
+                    LockSupport.park(this);
+                }
+                parked = false;
+            }
+        }
+
+        void stop() {
+            stopping = true;
+            LockSupport.unpark(thread);
+        }
+    }
+}
