@@ -43,8 +43,17 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     private final SocketChannel ch;
     private final MemoryRegistry registry;
     private final TcpTransport owner;
-    private final IoLoop loop;
-    private final StagingPool pool;
+    /** Requests a connection serves on the accepting loop before it moves to its home loop. */
+    private static final int REQUESTS_BEFORE_MOVING = 2;
+
+    /** The loop that owns this connection: the accepting one until {@link #moveHome}. */
+    private IoLoop loop;
+    /** Where the connection moves once it proved persistent; null when it stays. */
+    private IoLoop home;
+    private int requests;
+    private StagingPool pool;
+    /** Interest to register with while there is no key yet. */
+    private int desiredOps = SelectionKey.OP_READ;
     private String remote;
     private SelectionKey key;
 
@@ -84,18 +93,49 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     }
 
     /**
-     * Registers with the loop and serves what already arrived: a connection-per-request initiator
-     * sends its request right behind the connect, so waiting for the selector would only add a
-     * wake-up. Call on the loop thread.
+     * Registers the connection with the accepting loop and serves what arrived with it; once it
+     * has served {@value #REQUESTS_BEFORE_MOVING} requests and waits for its peer holding nothing,
+     * it moves to {@code home} (the loop whose turn it is). Call on the accepting loop.
+     *
+     * <p>Why: a connection-per-request initiator (the reference's default) sends its one request
+     * right behind the connect, so it is served at once, with no hand-over between threads; and
+     * with v1 framing (no acknowledgements) it sends the READ that checks a WRITE on a new
+     * connection as soon as the WRITE is out. One thread serving such connections in the order
+     * their bytes arrive applies the WRITE before it reads, as the reference's single-threaded
+     * target does, instead of racing two I/O threads. Persistent connections (this engine's, the
+     * reference's pool) move on after their first requests, so they still spread over the loops.
      */
-    void start() {
+    void startAtAccept(IoLoop home) {
+        this.home = home == loop ? null : home;
+        register();
+        if (key != null) {
+            run();
+        }
+    }
+
+    /** Moves an idle connection to its home loop (its selector, its pool, its thread). */
+    private void moveHome() {
+        IoLoop h = home;
+        home = null;
+        if (key != null) {
+            key.cancel();
+            key = null;
+        }
+        loop = h;
+        pool = h.stagingPool();
+        h.execute(() -> {
+            if (!closed) {
+                register();
+            }
+        });
+    }
+
+    private void register() {
         try {
-            key = loop.register(ch, SelectionKey.OP_READ, this);
+            key = loop.register(ch, desiredOps, this);
         } catch (IOException e) {
             close("cannot register: " + e);
-            return;
         }
-        run();
     }
 
     /** The peer's address, for logs (looked up on first use only). */
@@ -216,6 +256,9 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
         window = null;
         gather = null;
         pool.give(s);
+        if (home != null && requests >= REQUESTS_BEFORE_MOVING && !closed) {
+            moveHome();
+        }
     }
 
     private void reschedule() {
@@ -385,6 +428,7 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
                 lastLarge = size >= TcpWire.COPY_THRESHOLD;
                 current = region;
                 if (write) {
+                    requests++;
                     in.position(start + TcpWire.HEADER_SIZE);
                     v2 = isV2;
                     phase = WRITE_BODY;
@@ -399,6 +443,7 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
                     region.release();
                     return false; // header stays unconsumed until the output drains
                 }
+                requests++;
                 in.position(start + TcpWire.HEADER_SIZE);
                 if (isV2) {
                     out.putLong(TcpWire.statusFrame(TcpWire.STATUS_OK));
@@ -454,7 +499,8 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     }
 
     private void interest(int ops) {
-        if (key.isValid() && key.interestOps() != ops) {
+        desiredOps = ops;
+        if (key != null && key.isValid() && key.interestOps() != ops) {
             key.interestOps(ops);
         }
     }

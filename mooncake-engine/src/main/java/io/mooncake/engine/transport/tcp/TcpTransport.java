@@ -100,7 +100,7 @@ public final class TcpTransport implements Transport {
             IoLoop acceptLoop = loops[0];
             acceptLoop.execute(() -> {
                 try {
-                    acceptLoop.register(server, SelectionKey.OP_ACCEPT, new Acceptor());
+                    acceptLoop.register(server, SelectionKey.OP_ACCEPT, new Acceptor(acceptLoop));
                 } catch (IOException e) {
                     log.error("Cannot listen for tcp data connections", e);
                 }
@@ -317,6 +317,12 @@ public final class TcpTransport implements Transport {
 
     /** Accepts data connections and hands each to an I/O loop. */
     private final class Acceptor implements IoLoop.Handler {
+        private final IoLoop acceptLoop;
+
+        Acceptor(IoLoop acceptLoop) {
+            this.acceptLoop = acceptLoop;
+        }
+
         @Override
         public void ready(SelectionKey key) {
             for (int i = 0; i < 64; i++) {
@@ -341,14 +347,10 @@ public final class TcpTransport implements Transport {
                     closeQuietly(ch);
                     continue;
                 }
-                IoLoop loop = nextLoop();
-                ServerConnection c = new ServerConnection(ch, registry, TcpTransport.this, loop);
+                // served here first, in accept order, then owned by the next loop in turn
+                ServerConnection c = new ServerConnection(ch, registry, TcpTransport.this, acceptLoop);
                 serverConnections.add(c);
-                if (loop.inLoop()) {
-                    c.start();
-                } else {
-                    loop.execute(c::start);
-                }
+                c.startAtAccept(nextLoop());
             }
         }
 
