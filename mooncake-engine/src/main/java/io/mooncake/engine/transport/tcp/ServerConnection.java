@@ -43,17 +43,8 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     private final SocketChannel ch;
     private final MemoryRegistry registry;
     private final TcpTransport owner;
-    /** Requests a connection serves on the accepting loop before it moves to its home loop. */
-    private static final int REQUESTS_BEFORE_MOVING = 2;
-
-    /** The loop that owns this connection: the accepting one until {@link #moveHome}. */
-    private IoLoop loop;
-    /** Where the connection moves once it proved persistent; null when it stays. */
-    private IoLoop home;
-    private int requests;
-    private StagingPool pool;
-    /** Interest to register with while there is no key yet. */
-    private int desiredOps = SelectionKey.OP_READ;
+    private final IoLoop loop;
+    private final StagingPool pool;
     private String remote;
     private SelectionKey key;
 
@@ -93,49 +84,18 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     }
 
     /**
-     * Registers the connection with the accepting loop and serves what arrived with it; once it
-     * has served {@value #REQUESTS_BEFORE_MOVING} requests and waits for its peer holding nothing,
-     * it moves to {@code home} (the loop whose turn it is). Call on the accepting loop.
-     *
-     * <p>Why: a connection-per-request initiator (the reference's default) sends its one request
-     * right behind the connect, so it is served at once, with no hand-over between threads; and
-     * with v1 framing (no acknowledgements) it sends the READ that checks a WRITE on a new
-     * connection as soon as the WRITE is out. One thread serving such connections in the order
-     * their bytes arrive applies the WRITE before it reads, as the reference's single-threaded
-     * target does, instead of racing two I/O threads. Persistent connections (this engine's, the
-     * reference's pool) move on after their first requests, so they still spread over the loops.
+     * Registers with the loop and serves what already arrived: a connection-per-request initiator
+     * sends its request right behind the connect, so waiting for the selector would only add a
+     * wake-up. Call on the loop thread.
      */
-    void startAtAccept(IoLoop home) {
-        this.home = home == loop ? null : home;
-        register();
-        if (key != null) {
-            run();
-        }
-    }
-
-    /** Moves an idle connection to its home loop (its selector, its pool, its thread). */
-    private void moveHome() {
-        IoLoop h = home;
-        home = null;
-        if (key != null) {
-            key.cancel();
-            key = null;
-        }
-        loop = h;
-        pool = h.stagingPool();
-        h.execute(() -> {
-            if (!closed) {
-                register();
-            }
-        });
-    }
-
-    private void register() {
+    void start() {
         try {
-            key = loop.register(ch, desiredOps, this);
+            key = loop.register(ch, SelectionKey.OP_READ, this);
         } catch (IOException e) {
             close("cannot register: " + e);
+            return;
         }
+        run();
     }
 
     /** The peer's address, for logs (looked up on first use only). */
@@ -256,9 +216,6 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
         window = null;
         gather = null;
         pool.give(s);
-        if (home != null && requests >= REQUESTS_BEFORE_MOVING && !closed) {
-            moveHome();
-        }
     }
 
     private void reschedule() {
@@ -428,7 +385,6 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
                 lastLarge = size >= TcpWire.COPY_THRESHOLD;
                 current = region;
                 if (write) {
-                    requests++;
                     in.position(start + TcpWire.HEADER_SIZE);
                     v2 = isV2;
                     phase = WRITE_BODY;
@@ -443,7 +399,6 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
                     region.release();
                     return false; // header stays unconsumed until the output drains
                 }
-                requests++;
                 in.position(start + TcpWire.HEADER_SIZE);
                 if (isV2) {
                     out.putLong(TcpWire.statusFrame(TcpWire.STATUS_OK));
@@ -499,8 +454,7 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     }
 
     private void interest(int ops) {
-        desiredOps = ops;
-        if (key != null && key.isValid() && key.interestOps() != ops) {
+        if (key.isValid() && key.interestOps() != ops) {
             key.interestOps(ops);
         }
     }

@@ -100,7 +100,7 @@ public final class TcpTransport implements Transport {
             IoLoop acceptLoop = loops[0];
             acceptLoop.execute(() -> {
                 try {
-                    acceptLoop.register(server, SelectionKey.OP_ACCEPT, new Acceptor(acceptLoop));
+                    acceptLoop.register(server, SelectionKey.OP_ACCEPT, new Acceptor());
                 } catch (IOException e) {
                     log.error("Cannot listen for tcp data connections", e);
                 }
@@ -317,12 +317,6 @@ public final class TcpTransport implements Transport {
 
     /** Accepts data connections and hands each to an I/O loop. */
     private final class Acceptor implements IoLoop.Handler {
-        private final IoLoop acceptLoop;
-
-        Acceptor(IoLoop acceptLoop) {
-            this.acceptLoop = acceptLoop;
-        }
-
         @Override
         public void ready(SelectionKey key) {
             for (int i = 0; i < 64; i++) {
@@ -347,10 +341,14 @@ public final class TcpTransport implements Transport {
                     closeQuietly(ch);
                     continue;
                 }
-                // served here first, in accept order, then owned by the next loop in turn
-                ServerConnection c = new ServerConnection(ch, registry, TcpTransport.this, acceptLoop);
+                IoLoop loop = nextLoop();
+                ServerConnection c = new ServerConnection(ch, registry, TcpTransport.this, loop);
                 serverConnections.add(c);
-                c.startAtAccept(nextLoop());
+                if (loop.inLoop()) {
+                    c.start();
+                } else {
+                    loop.execute(c::start);
+                }
             }
         }
 

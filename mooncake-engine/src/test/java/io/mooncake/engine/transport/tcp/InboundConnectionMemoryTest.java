@@ -135,12 +135,11 @@ class InboundConnectionMemoryTest {
 
     @Test
     void aConnectionFindingThePoolLentOutWaitsAndIsServedWhenAUnitComesBack() throws Exception {
-        // new connections are served by the accepting loop until they have served two requests
-        int units = TcpWire.SERVER_STAGING_UNITS_PER_LOOP;
+        int units = IO_THREADS * TcpWire.SERVER_STAGING_UNITS_PER_LOOP;
         // each holder asks for a 4 MiB READ and never reads: its connection keeps its unit
         byte[] read = RawClient.header(4 << 20, buffer.address(), TcpWire.OP_READ | TcpWire.V2_FLAG);
         List<Socket> holders = new ArrayList<>();
-        for (int i = 0; i < units + 1; i++) {
+        for (int i = 0; i < units + IO_THREADS; i++) {
             Socket s = connect(4096);
             s.getOutputStream().write(read);
             holders.add(s);
