@@ -192,7 +192,8 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
             return;
         }
         if (windowActive) {
-            int done = window.buffer().position();
+            // the window's position need not start at 0 (MemoryWindow): count what is left
+            int done = windowLength - window.buffer().remaining();
             bodyAddress += done;
             bodyRemaining -= done;
             windowActive = false;

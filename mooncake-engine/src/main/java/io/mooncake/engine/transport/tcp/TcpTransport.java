@@ -285,13 +285,16 @@ public final class TcpTransport implements Transport {
         m.put("inboundConnections", serverConnections.size());
         long stagingBytes = 0;
         long stagingWaits = 0;
+        int stagingLent = 0;
         if (loops != null) {
             for (IoLoop l : loops) {
                 stagingBytes += l.stagingPool().allocatedBytes();
                 stagingWaits += l.stagingPool().waits();
+                stagingLent += l.stagingPool().lent();
             }
         }
         m.put("inboundStagingBytes", stagingBytes);
+        m.put("inboundStagingInUse", stagingLent);
         m.put("inboundStagingWaits", stagingWaits);
         m.put("rejectedRequests", rejected.sum());
         m.put("appliedWrites", appliedWrites.sum());

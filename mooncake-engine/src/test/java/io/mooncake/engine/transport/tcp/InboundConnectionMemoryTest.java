@@ -107,6 +107,33 @@ class InboundConnectionMemoryTest {
     }
 
     @Test
+    void aLargeWriteWhoseBodyPausesGivesItsUnitBackAndResumesWhereItStopped() throws Exception {
+        int size = 1 << 20;
+        byte[] body = new byte[size];
+        for (int i = 0; i < size; i++) {
+            body[i] = (byte) (i * 31 + (i >>> 12));
+        }
+        Socket s = connect(0);
+        s.getOutputStream().write(RawClient.header(size, buffer.address() + 4096, TcpWire.OP_WRITE | TcpWire.V2_FLAG));
+        // part of the body goes through the staging buffer, the rest straight into the region
+        int[] cuts = {100_000, 300_000, 300_001, 700_000, size};
+        int from = 0;
+        for (int cut : cuts) {
+            s.getOutputStream().write(body, from, cut - from);
+            from = cut;
+            if (cut < size) {
+                // the target drains what came and waits for more: it holds no unit meanwhile
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(
+                        () -> assertThat((Integer) stats().get("inboundStagingInUse")).isZero());
+            }
+        }
+        assertThat(status(s)).isEqualTo(OK);
+        byte[] landed = new byte[size];
+        buffer.byteBuffer().get(4096, landed);
+        assertThat(landed).isEqualTo(body);
+    }
+
+    @Test
     void aConnectionFindingThePoolLentOutWaitsAndIsServedWhenAUnitComesBack() throws Exception {
         int units = IO_THREADS * TcpWire.SERVER_STAGING_UNITS_PER_LOOP;
         // each holder asks for a 4 MiB READ and never reads: its connection keeps its unit
