@@ -16,7 +16,7 @@ class PromQlTests {
 
     @Test
     void dashboardUsesOnlyMooncakeMetrics() throws Exception {
-        assertThat(ObservabilityIntegrationTests.dashboardMetricNames()).hasSize(9)
+        assertThat(ObservabilityIntegrationTests.dashboardMetricNames()).hasSize(11)
             .allSatisfy((name) -> assertThat(name).startsWith("mooncake_"));
     }
 }
