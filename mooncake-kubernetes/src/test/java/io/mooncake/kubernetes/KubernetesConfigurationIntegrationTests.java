@@ -122,23 +122,21 @@ class KubernetesConfigurationIntegrationTests {
             .contains("Mooncake configuration: applied mooncake.metrics.max-peer-series = '7' (was '3')")
             .contains("Mooncake configuration: refused mooncake.protocol = 'rdma'")
             .contains("Mooncake configuration: refused mooncake.connections-per-peer = '2'")
-            .contains("Mooncake configuration: refused mooncake.transfer-timeout = '90s'"));
+            .contains("Mooncake configuration: applied mooncake.transfer-timeout = '90s'"));
 
-        assertThat(output.getOut()).contains("refused mooncake.transfer-timeout = '90s' from ConfigMap " + NAME
-                + " (namespace mooncake-test): it is read when the engine starts and cannot change while it runs; the "
-                + "engine keeps '45s' (nothing of the change is applied). Restart to apply it: kubectl rollout restart "
-                + "statefulset/test");
+        assertThat(output.getOut()).contains("refused mooncake.protocol = 'rdma' from ConfigMap " + NAME
+                + " (namespace mooncake-test): it is read when the engine starts and cannot change while it runs")
+            .contains("Restart to apply it: kubectl rollout restart statefulset/test");
         // the command line sets the handshake port above the ConfigMap: its effective value did not change
         assertThat(output.getOut()).doesNotContain("mooncake.handshake-port");
         assertThat(this.metrics.getMaxPeerSeries()).as("live setting applied").isEqualTo(7);
         assertThat(this.engine.config().protocol()).as("engine protocol").isEqualTo("tcp");
         assertThat(this.engine.rpcPort()).as("handshake port").isEqualTo(handshakePort);
-        assertThat(this.engine.config().transferTimeout()).isEqualTo(Duration.ofSeconds(45));
+        assertThat(this.engine.transferTimeout()).as("live setting applied").isEqualTo(Duration.ofSeconds(90));
         assertThat(this.properties.getProtocol()).as("MooncakeProperties not rebound").isEqualTo("tcp");
         assertThat(this.properties.getTransferTimeout()).isEqualTo(Duration.ofSeconds(45));
         Map<String, ReloadDecision> pending = this.guard.pendingRestart();
-        assertThat(pending).containsOnlyKeys("mooncake.protocol", "mooncake.connections-per-peer",
-                "mooncake.transfer-timeout");
+        assertThat(pending).containsOnlyKeys("mooncake.protocol", "mooncake.connections-per-peer");
         assertThat(pending.get("mooncake.protocol").origin()).isEqualTo("ConfigMap " + NAME + " (namespace mooncake-test)");
         assertThat(pending.get("mooncake.protocol").running()).isEqualTo("the default");
         assertThat(this.engine.config().connectionsPerPeer()).isNotEqualTo(2);
@@ -146,7 +144,7 @@ class KubernetesConfigurationIntegrationTests {
         Info.Builder info = new Info.Builder();
         this.info.contribute(info);
         assertThat(info.build().get("mooncakeReload")).asString()
-            .contains("liveProperties=[mooncake.metrics.max-peer-series]")
+            .contains("liveProperties=[mooncake.metrics.max-peer-series, mooncake.transfer-timeout]")
             .contains("mooncake.protocol=ReloadDecision[property=mooncake.protocol, running=the default, "
                     + "configured='rdma', origin=ConfigMap " + NAME + " (namespace mooncake-test), "
                     + "outcome=REFUSED_NEEDS_RESTART");

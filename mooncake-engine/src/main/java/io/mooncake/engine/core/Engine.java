@@ -96,9 +96,12 @@ final class Engine implements MooncakeEngine {
     private AdvertisedAddress address;
     private volatile SegmentDescriptor localDescriptor;
     private volatile boolean started;
+    /** Deadline of new batches: the configured one until changed at run time. */
+    private volatile Duration transferTimeout;
 
     private Engine(EngineConfig config, TransferListener userListener) {
         this.config = config;
+        this.transferTimeout = config.transferTimeout();
         this.listener = TransferListener.of(List.of(stats, userListener));
         this.router = new Router(listener, segments);
         ClassLoader loader = Engine.class.getClassLoader();
@@ -304,6 +307,21 @@ final class Engine implements MooncakeEngine {
     }
 
     @Override
+    public Duration transferTimeout() {
+        return transferTimeout;
+    }
+
+    @Override
+    public void transferTimeout(Duration timeout) {
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, "invalid transfer timeout " + timeout
+                    + "; it must be positive, such as 30s");
+        }
+        log.info("Transfer timeout of new batches changed from {} to {}", transferTimeout, timeout);
+        transferTimeout = timeout;
+    }
+
+    @Override
     public SelectionReport selection() {
         return transports.selection();
     }
@@ -411,7 +429,7 @@ final class Engine implements MooncakeEngine {
     }
 
     private BatchImpl newBatch(long id, int size) {
-        return new BatchImpl(id, size, listener, deadlines, config.transferTimeout(), router::cancel);
+        return new BatchImpl(id, size, listener, deadlines, transferTimeout, router::cancel);
     }
 
     @Override
@@ -518,7 +536,7 @@ final class Engine implements MooncakeEngine {
             total += l;
         }
         // Like the reference: the transfer timeout plus 1 ns per byte.
-        Duration wait = config.transferTimeout().plusNanos(total);
+        Duration wait = transferTimeout.plusNanos(total);
         BatchResult result = null;
         for (int attempt = 0; attempt < 2; attempt++) {
             SegmentHandle h = openSegment(target);

@@ -55,6 +55,17 @@ public interface MooncakeEngine extends TransferEngine {
         return null;
     }
 
+    /** The deadline of new batches (plus 1 ns per byte): {@code config().transferTimeout()} unless changed. */
+    java.time.Duration transferTimeout();
+
+    /**
+     * Changes the deadline of batches submitted from now on (running batches keep theirs), for
+     * configuration reloaded at run time.
+     *
+     * @throws io.mooncake.engine.api.MooncakeException when it is not positive
+     */
+    void transferTimeout(java.time.Duration timeout);
+
     /** What was requested, which transports run, and why (fallback reasons). */
     SelectionReport selection();
 

@@ -74,6 +74,12 @@ public final class MooncakeKubernetesAutoConfiguration {
         }
 
         @Bean
+        io.mooncake.kubernetes.reload.TransferTimeoutSetting mooncakeTransferTimeoutSetting(
+                ObjectProvider<io.mooncake.engine.core.MooncakeEngine> engine) {
+            return new io.mooncake.kubernetes.reload.TransferTimeoutSetting(engine::getIfAvailable);
+        }
+
+        @Bean
         @ConditionalOnMissingBean
         MooncakeReloadGuard mooncakeReloadGuard(ConfigurableEnvironment environment, MooncakeReloadPolicy policy,
                 MooncakeKubernetesProperties properties) {

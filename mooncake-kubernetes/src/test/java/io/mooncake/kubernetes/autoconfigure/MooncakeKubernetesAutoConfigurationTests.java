@@ -56,7 +56,7 @@ class MooncakeKubernetesAutoConfigurationTests {
             .run((context) -> {
                 assertThat(context).hasSingleBean(MetricsMaxPeerSeriesSetting.class);
                 assertThat(context.getBean(MooncakeReloadPolicy.class).liveProperties())
-                    .containsExactly("mooncake.metrics.max-peer-series");
+                    .containsExactlyInAnyOrder("mooncake.metrics.max-peer-series", "mooncake.transfer-timeout");
             });
     }
 
