@@ -296,11 +296,6 @@ final class ShmTransport implements Transport {
     }
 
     @Override
-    public void peerInvalidated(String segmentName) {
-        // The next route computation (after the descriptor is re-read) retires what is no longer listed.
-    }
-
-    @Override
     public Map<String, Object> stats() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("directory", directory.toString());
