@@ -106,7 +106,8 @@ final class Engine implements MooncakeEngine {
         this.router = new Router(listener, segments);
         ClassLoader loader = Engine.class.getClassLoader();
         this.memory = new LocalMemory(registry, config.transferTimeout(), transports, this::republish, loader);
-        this.handshakeService = new HandshakeService(() -> localDescriptor, transports);
+        this.handshakeService = new HandshakeService(() -> localDescriptor, transports, listener,
+                config.notifyQueueCapacity(), config.notifyQueueMaxBytes());
     }
 
     /** Starts an engine; on failure, everything opened so far is closed again. */
