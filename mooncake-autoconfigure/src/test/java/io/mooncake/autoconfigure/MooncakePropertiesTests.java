@@ -34,6 +34,8 @@ class MooncakePropertiesTests {
         assertThat(p.getConnectTimeout()).isEqualTo(engine.connectTimeout());
         assertThat(p.getHandshakeTimeout()).isEqualTo(engine.handshakeTimeout());
         assertThat(p.getHandshakeMaxLength().toBytes()).isEqualTo(engine.handshakeMaxLength());
+        assertThat(p.getNotifyQueueCapacity()).isEqualTo(engine.notifyQueueCapacity());
+        assertThat(p.getNotifyQueueMaxBytes().toBytes()).isEqualTo(engine.notifyQueueMaxBytes());
         assertThat(p.getTcpProtoVersion()).isEqualTo(engine.tcpProtoVersion());
         assertThat(p.isFallbackToTcp()).isEqualTo(engine.fallbackToTcp());
         assertThat(p.isForceTcp()).isEqualTo(engine.forceTcp());

@@ -38,7 +38,13 @@ public enum MooncakeMeters {
     METADATA_REACHABLE("mooncake.metadata.reachable"),
 
     /** Gauge: remote segments opened so far. */
-    PEERS("mooncake.peers");
+    PEERS("mooncake.peers"),
+
+    /** FunctionCounter: peers' notifications queued for {@code getNotifies}. */
+    NOTIFY_QUEUED("mooncake.notify.queued"),
+
+    /** FunctionCounter, tag reason (QUEUE_FULL, QUEUE_BYTES): peers' notifications refused, the queue being full. */
+    NOTIFY_REFUSED("mooncake.notify.refused");
 
     private final String meterName;
 
