@@ -65,9 +65,9 @@ class MooncakePropertiesTests {
             }
         }
         assertThat(problems).isEmpty();
-        // 34 mooncake.* (2 of them mooncake.cxl.*), 2 mooncake.metrics.*, 2 management.endpoint.mooncake.*
+        // 36 mooncake.* (2 of them mooncake.cxl.*), 2 mooncake.metrics.*, 2 management.endpoint.mooncake.*
         // (generated for the endpoint)
-        assertThat(metadata.get("properties")).hasSize(38);
+        assertThat(metadata.get("properties")).hasSize(40);
     }
 
     @Test
