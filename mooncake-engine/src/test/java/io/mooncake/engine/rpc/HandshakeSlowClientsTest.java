@@ -142,6 +142,41 @@ class HandshakeSlowClientsTest {
         assertThat(served).isTrue();
     }
 
+    @Test
+    void theClientsDeadlineHoldsForAReplyTrickledByTheServer() throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            Thread fake = new Thread(() -> {
+                try (Socket s = server.accept()) {
+                    s.getInputStream().read(new byte[256]);
+                    OutputStream out = s.getOutputStream();
+                    byte[] reply = new HandshakeFrame(HandshakeType.PROBE, "{\"status\":\"success\"}\n", false).encode();
+                    for (byte b : reply) { // a byte every 300 ms: never a 1 s gap, 9 s in all
+                        out.write(b);
+                        out.flush();
+                        Thread.sleep(300);
+                    }
+                } catch (Exception e) {
+                    // the client gave up: expected
+                }
+            }, "trickling-server");
+            fake.setDaemon(true);
+            fake.start();
+            HandshakeClient client = new HandshakeClient(Duration.ofSeconds(1), Duration.ofSeconds(1), 1 << 20);
+            CompletableFuture<Throwable> outcome = CompletableFuture.supplyAsync(() -> {
+                try {
+                    client.call("127.0.0.1", server.getLocalPort(), HandshakeType.PROBE,
+                            HandshakeServer.MAPPER.createObjectNode());
+                    return null;
+                } catch (RuntimeException e) {
+                    return e;
+                }
+            });
+            // with a per-read timeout the call would take the whole 9 s and succeed
+            assertThat(outcome.get(6, TimeUnit.SECONDS)).isInstanceOf(io.mooncake.engine.api.MooncakeException.class)
+                    .hasMessageContaining("timed out");
+        }
+    }
+
     private static boolean closedByPeer(Socket s) throws IOException {
         InputStream in = s.getInputStream();
         try {
