@@ -40,6 +40,9 @@ public enum MooncakeMeters {
     /** Gauge: remote segments opened so far. */
     PEERS("mooncake.peers"),
 
+    /** FunctionCounter, tag reason (OVER_LIMIT, DEADLINE, BUSY): handshake connections closed unanswered. */
+    HANDSHAKE_DROPPED("mooncake.handshake.dropped"),
+
     /** FunctionCounter: peers' notifications queued for {@code getNotifies}. */
     NOTIFY_QUEUED("mooncake.notify.queued"),
 

@@ -62,6 +62,8 @@ class MooncakeMetricsAutoConfigurationTests {
             assertThat(registry.get("mooncake.notify.refused").tags("reason", "QUEUE_BYTES").functionCounter().count())
                 .isZero();
             assertThat(registry.get("mooncake.notify.queued").functionCounter().count()).isZero();
+            assertThat(registry.get("mooncake.handshake.dropped").tags("reason", "DEADLINE").functionCounter().count())
+                .isZero();
         });
     }
 

@@ -139,7 +139,8 @@ final class Engine implements MooncakeEngine {
         handshakeClient = new HandshakeClient(config.connectTimeout(), config.handshakeTimeout(),
                 config.handshakeMaxLength());
         handshake = HandshakeServer.start(config.bindAddress(), port, config.minRpcPort(), config.maxRpcPort(),
-                128, handshakeService::handle, config.handshakeMaxLength(), config.handshakeTimeout());
+                128, handshakeService::handle, config.handshakeMaxLength(), config.handshakeTimeout(),
+                HandshakeServer.DEFAULT_MAX_CONNECTIONS, HandshakeServer.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, listener);
         segmentName = metadata.isP2p() ? hostPort.format(handshake.port()) : config.localHostname().trim();
 
         transports.start(new Context(), Engine.class.getClassLoader());

@@ -2,6 +2,8 @@ package io.mooncake.engine.rpc;
 
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
+import io.mooncake.engine.stats.HandshakeDrop;
+import io.mooncake.engine.stats.TransferListener;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -123,6 +125,7 @@ public final class HandshakeServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final int port;
     private final HandshakeHandler handler;
+    private final TransferListener listener;
     private final int maxLength;
     private final long timeoutNanos;
     private final int maxConnections;
@@ -146,8 +149,9 @@ public final class HandshakeServer implements AutoCloseable {
     private volatile boolean closed;
 
     private HandshakeServer(ServerSocketChannel server, HandshakeHandler handler, int maxLength, Duration timeout,
-            int maxConnections, int maxPerAddress) throws IOException {
+            int maxConnections, int maxPerAddress, TransferListener listener) throws IOException {
         this.server = server;
+        this.listener = listener;
         this.port = ((InetSocketAddress) server.getLocalAddress()).getPort();
         this.handler = handler;
         this.maxLength = maxLength;
@@ -182,12 +186,16 @@ public final class HandshakeServer implements AutoCloseable {
     public static HandshakeServer start(String bindAddress, int port, int minPort, int maxPort, int backlog,
             HandshakeHandler handler, int maxLength, Duration timeout) {
         return start(bindAddress, port, minPort, maxPort, backlog, handler, maxLength, timeout, DEFAULT_MAX_CONNECTIONS,
-                DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
+                DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, TransferListener.disabled());
     }
 
-    /** As {@link #start(String, int, int, int, int, HandshakeHandler, int, Duration)}, with the connection limits. */
+    /**
+     * As {@link #start(String, int, int, int, int, HandshakeHandler, int, Duration)}, with the
+     * connection limits and a listener told of every connection closed before it was answered.
+     */
     public static HandshakeServer start(String bindAddress, int port, int minPort, int maxPort, int backlog,
-            HandshakeHandler handler, int maxLength, Duration timeout, int maxConnections, int maxPerAddress) {
+            HandshakeHandler handler, int maxLength, Duration timeout, int maxConnections, int maxPerAddress,
+            TransferListener listener) {
         ServerSocketChannel s = PortBinder.bind(bindAddress, port, minPort, maxPort, addr -> {
             ServerSocketChannel ch = ServerSocketChannel.open();
             try {
@@ -200,7 +208,8 @@ public final class HandshakeServer implements AutoCloseable {
             }
         }, "handshake");
         try {
-            HandshakeServer hs = new HandshakeServer(s, handler, maxLength, timeout, maxConnections, maxPerAddress);
+            HandshakeServer hs = new HandshakeServer(s, handler, maxLength, timeout, maxConnections, maxPerAddress,
+                    listener);
             hs.io.start();
             return hs;
         } catch (IOException e) {
@@ -334,6 +343,7 @@ public final class HandshakeServer implements AutoCloseable {
             if (c.readingRequest() || c.state == State.DRAINING) {
                 log.debug("Handshake connection from {} closed to make room: {}", c.remote(), why);
                 evicted.increment();
+                listener.onHandshakeDropped(HandshakeDrop.OVER_LIMIT);
                 close(c);
                 return;
             }
@@ -446,6 +456,7 @@ public final class HandshakeServer implements AutoCloseable {
             workers.execute(() -> handle(c, payload));
         } catch (RejectedExecutionException e) {
             refused.increment();
+            listener.onHandshakeDropped(HandshakeDrop.BUSY);
             log.debug("Handshake workers busy; closing the connection from {}", c.remote());
             close(c);
         }
@@ -534,6 +545,7 @@ public final class HandshakeServer implements AutoCloseable {
             for (Conn c : late) {
                 if (c.state != State.DRAINING) {
                     expired.increment();
+                    listener.onHandshakeDropped(HandshakeDrop.DEADLINE);
                     log.debug("Handshake connection from {} passed its deadline ({} ms) while {}; closing",
                             c.remote(), TimeUnit.NANOSECONDS.toMillis(timeoutNanos), c.state);
                 }

@@ -77,6 +77,13 @@ public interface TransferListener {
     default void onNotify(String sender, long bytes, NotifyRefusal refusal) {
     }
 
+    /**
+     * The handshake listener closed a connection before answering it. Called on the listener's
+     * I/O thread. The default ignores it.
+     */
+    default void onHandshakeDropped(HandshakeDrop reason) {
+    }
+
     /** A listener that ignores everything. */
     static TransferListener disabled() {
         return (protocol, peer, op, bytes, outcome, latencyNanos) -> {
@@ -118,6 +125,13 @@ public interface TransferListener {
             public void onServed(String protocol, OpCode op, long bytes, TransferState outcome) {
                 for (TransferListener l : all) {
                     l.onServed(protocol, op, bytes, outcome);
+                }
+            }
+
+            @Override
+            public void onHandshakeDropped(HandshakeDrop reason) {
+                for (TransferListener l : all) {
+                    l.onHandshakeDropped(reason);
                 }
             }
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.mooncake.engine.api.SegmentHandle;
 import io.mooncake.engine.core.MooncakeEngine;
+import io.mooncake.engine.stats.HandshakeDrop;
 import io.mooncake.engine.testsupport.Engines;
 import java.io.IOException;
 import java.io.InputStream;
@@ -120,6 +121,7 @@ class HandshakeSlowClientsTest {
         // The server closes the connection once the whole request's deadline (2 s) passes, even
         // though a byte arrives every second; a per-read timeout would never fire.
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).until(() -> closedByPeer(slow));
+        assertThat(target.stats().handshakeDrops(HandshakeDrop.DEADLINE)).isEqualTo(1);
     }
 
     @Test
@@ -133,6 +135,7 @@ class HandshakeSlowClientsTest {
         // The oldest idle connection of this address made room for the newest: it is closed long
         // before its 30 s deadline.
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> closedByPeer(first));
+        assertThat(target.stats().handshakeDrops(HandshakeDrop.OVER_LIMIT)).isEqualTo(1);
         AtomicBoolean served = new AtomicBoolean();
         MooncakeEngine initiator = engine(Duration.ofSeconds(10));
         CompletableFuture.runAsync(() -> {
