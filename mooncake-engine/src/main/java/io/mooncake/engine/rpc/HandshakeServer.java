@@ -55,9 +55,10 @@ import tools.jackson.databind.json.JsonMapper;
  *     a real peer sends its whole request as soon as it connects and is served within
  *     milliseconds, so the oldest partial request is the likeliest attacker, and refusing the newest
  *     instead would let a few idle sockets on a shared address lock every peer behind it out.</li>
- * <li>Request bodies are buffered only as their bytes arrive, against a budget of
- *     {@code max(64 MiB, 2 x max frame)} for all connections; a connection whose announced length
- *     does not fit waits (not reading, its deadline running) until bytes are released.</li>
+ * <li>A request body's buffer is taken, once its length prefix has arrived, from a budget of
+ *     {@code max(64 MiB, 2 x max frame)} shared by all connections; a connection whose announced
+ *     length does not fit waits (not read, its deadline running) until bytes are released. Idle
+ *     connections hold 8 bytes each.</li>
  * <li>Nothing a connection does (an exception, an {@link Error} such as OutOfMemoryError) ends the
  *     I/O thread: the connection is closed and the loop goes on; a failing accept backs off.</li>
  * </ul>
