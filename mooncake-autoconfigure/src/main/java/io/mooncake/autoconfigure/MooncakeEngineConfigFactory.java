@@ -65,6 +65,8 @@ final class MooncakeEngineConfigFactory {
         map.from(p::getHandshakeTimeout).to(builder::handshakeTimeout);
         map.from(p::getHandshakeMaxLength).as((size) -> toInt("mooncake.handshake-max-length", size))
             .to(builder::handshakeMaxLength);
+        map.from(p::getNotifyQueueCapacity).to(builder::notifyQueueCapacity);
+        map.from(p::getNotifyQueueMaxBytes).as(DataSize::toBytes).to(builder::notifyQueueMaxBytes);
         map.from(p::getTcpProtoVersion).to(builder::tcpProtoVersion);
         map.from(p::getClusterId).to(builder::clusterId);
         map.from(p::isFallbackToTcp).to(builder::fallbackToTcp);

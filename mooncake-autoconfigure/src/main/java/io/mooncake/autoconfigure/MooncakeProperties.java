@@ -151,6 +151,19 @@ public class MooncakeProperties {
     private DataSize handshakeMaxLength = DataSize.ofBytes(EngineConfig.DEFAULT_HANDSHAKE_MAX_LENGTH);
 
     /**
+     * Most notifications from peers held until the application drains them; beyond it a
+     * notification is refused (the sender gets an error) and counted.
+     */
+    private int notifyQueueCapacity = EngineConfig.DEFAULT_NOTIFY_QUEUE_CAPACITY;
+
+    /**
+     * Most bytes of notifications from peers held until the application drains them (2 per
+     * character); beyond it a notification is refused and counted.
+     */
+    @MooncakeDataSize
+    private DataSize notifyQueueMaxBytes = DataSize.ofBytes(EngineConfig.DEFAULT_NOTIFY_QUEUE_MAX_BYTES);
+
+    /**
      * Highest tcp protocol version spoken to peers: 2, or 1 for peers that do not send status
      * frames.
      */
@@ -373,6 +386,22 @@ public class MooncakeProperties {
 
     public void setHandshakeMaxLength(DataSize handshakeMaxLength) {
         this.handshakeMaxLength = handshakeMaxLength;
+    }
+
+    public int getNotifyQueueCapacity() {
+        return this.notifyQueueCapacity;
+    }
+
+    public void setNotifyQueueCapacity(int notifyQueueCapacity) {
+        this.notifyQueueCapacity = notifyQueueCapacity;
+    }
+
+    public DataSize getNotifyQueueMaxBytes() {
+        return this.notifyQueueMaxBytes;
+    }
+
+    public void setNotifyQueueMaxBytes(DataSize notifyQueueMaxBytes) {
+        this.notifyQueueMaxBytes = notifyQueueMaxBytes;
     }
 
     public int getTcpProtoVersion() {

@@ -31,6 +31,8 @@ public final class EngineConfig {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_HANDSHAKE_MAX_LENGTH = 1 << 20;
+    public static final int DEFAULT_NOTIFY_QUEUE_CAPACITY = 1024;
+    public static final long DEFAULT_NOTIFY_QUEUE_MAX_BYTES = 64L << 20;
     public static final int DEFAULT_CONNECTIONS_PER_PEER = 4;
     public static final int DEFAULT_SLICE_SIZE = 512 * 1024;
     public static final int DEFAULT_SOCKET_BUFFER_SIZE = 4 * 1024 * 1024;
@@ -52,6 +54,8 @@ public final class EngineConfig {
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
     private final int handshakeMaxLength;
+    private final int notifyQueueCapacity;
+    private final long notifyQueueMaxBytes;
     private final int tcpProtoVersion;
     private final String clusterId;
     private final boolean fallbackToTcp;
@@ -83,6 +87,8 @@ public final class EngineConfig {
         this.connectTimeout = b.connectTimeout;
         this.handshakeTimeout = b.handshakeTimeout;
         this.handshakeMaxLength = b.handshakeMaxLength;
+        this.notifyQueueCapacity = b.notifyQueueCapacity;
+        this.notifyQueueMaxBytes = b.notifyQueueMaxBytes;
         this.tcpProtoVersion = b.tcpProtoVersion;
         this.clusterId = b.clusterId;
         this.fallbackToTcp = b.fallbackToTcp;
@@ -192,6 +198,22 @@ public final class EngineConfig {
         return handshakeMaxLength;
     }
 
+    /**
+     * Most notifications held for {@code getNotifies} at a time; a notification beyond it is refused
+     * (the sender gets an error) and counted.
+     */
+    public int notifyQueueCapacity() {
+        return notifyQueueCapacity;
+    }
+
+    /**
+     * Most bytes of notifications held for {@code getNotifies} at a time (2 per character of the
+     * sender's name and message, an upper bound of their heap size); beyond it a notification is refused.
+     */
+    public long notifyQueueMaxBytes() {
+        return notifyQueueMaxBytes;
+    }
+
     /** Highest tcp protocol version spoken to peers: 2 (status frames) unless {@code MC_TCP_PROTO=1}. */
     public int tcpProtoVersion() {
         return tcpProtoVersion;
@@ -283,6 +305,8 @@ public final class EngineConfig {
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
         private int handshakeMaxLength = DEFAULT_HANDSHAKE_MAX_LENGTH;
+        private int notifyQueueCapacity = DEFAULT_NOTIFY_QUEUE_CAPACITY;
+        private long notifyQueueMaxBytes = DEFAULT_NOTIFY_QUEUE_MAX_BYTES;
         private int tcpProtoVersion = 2;
         private String clusterId;
         private boolean fallbackToTcp = true;
@@ -317,6 +341,8 @@ public final class EngineConfig {
             connectTimeout = c.connectTimeout;
             handshakeTimeout = c.handshakeTimeout;
             handshakeMaxLength = c.handshakeMaxLength;
+            notifyQueueCapacity = c.notifyQueueCapacity;
+            notifyQueueMaxBytes = c.notifyQueueMaxBytes;
             tcpProtoVersion = c.tcpProtoVersion;
             clusterId = c.clusterId;
             fallbackToTcp = c.fallbackToTcp;
@@ -426,6 +452,18 @@ public final class EngineConfig {
             return this;
         }
 
+        /** Most notifications held for {@code getNotifies}; see {@link EngineConfig#notifyQueueCapacity()}. */
+        public Builder notifyQueueCapacity(int v) {
+            notifyQueueCapacity = v;
+            return this;
+        }
+
+        /** Most bytes of notifications held; see {@link EngineConfig#notifyQueueMaxBytes()}. */
+        public Builder notifyQueueMaxBytes(long v) {
+            notifyQueueMaxBytes = v;
+            return this;
+        }
+
         public Builder tcpProtoVersion(int v) {
             tcpProtoVersion = v;
             return this;
@@ -521,6 +559,8 @@ public final class EngineConfig {
             requirePositive("handshakeTimeout", handshakeTimeout);
             require(handshakeMaxLength >= 1 && handshakeMaxLength <= (128 << 20), "handshakeMaxLength",
                     handshakeMaxLength, "1 byte..128 MiB");
+            require(notifyQueueCapacity >= 1, "notifyQueueCapacity", notifyQueueCapacity, "1 or more");
+            require(notifyQueueMaxBytes >= 1024, "notifyQueueMaxBytes", notifyQueueMaxBytes, "1 KiB or more");
             require(tcpProtoVersion == 1 || tcpProtoVersion == 2, "tcpProtoVersion", tcpProtoVersion, "1 or 2");
             Objects.requireNonNull(metadataRefreshInterval, "metadataRefreshInterval");
             require(!metadataRefreshInterval.isNegative(), "metadataRefreshInterval", metadataRefreshInterval,

@@ -106,7 +106,8 @@ final class Engine implements MooncakeEngine {
         this.router = new Router(listener, segments);
         ClassLoader loader = Engine.class.getClassLoader();
         this.memory = new LocalMemory(registry, config.transferTimeout(), transports, this::republish, loader);
-        this.handshakeService = new HandshakeService(() -> localDescriptor, transports);
+        this.handshakeService = new HandshakeService(() -> localDescriptor, transports, listener,
+                config.notifyQueueCapacity(), config.notifyQueueMaxBytes());
     }
 
     /** Starts an engine; on failure, everything opened so far is closed again. */
@@ -138,7 +139,8 @@ final class Engine implements MooncakeEngine {
         handshakeClient = new HandshakeClient(config.connectTimeout(), config.handshakeTimeout(),
                 config.handshakeMaxLength());
         handshake = HandshakeServer.start(config.bindAddress(), port, config.minRpcPort(), config.maxRpcPort(),
-                128, handshakeService::handle, config.handshakeMaxLength(), config.handshakeTimeout());
+                128, handshakeService::handle, config.handshakeMaxLength(), config.handshakeTimeout(),
+                HandshakeServer.DEFAULT_MAX_CONNECTIONS, HandshakeServer.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, listener);
         segmentName = metadata.isP2p() ? hostPort.format(handshake.port()) : config.localHostname().trim();
 
         transports.start(new Context(), Engine.class.getClassLoader());
