@@ -21,6 +21,8 @@ public final class EnvironmentVariables {
     public static final String MC_MAX_RPC_PORT = "MC_MAX_RPC_PORT";
     public static final String MC_HANDSHAKE_PORT = "MC_HANDSHAKE_PORT";
     public static final String MC_TCP_BIND_ADDRESS = "MC_TCP_BIND_ADDRESS";
+    /** The shared secret peers must prove (this project's; {@code mooncake.auth.secret}). */
+    public static final String MOONCAKE_AUTH_SECRET = "MOONCAKE_AUTH_SECRET";
     public static final String MC_HANDSHAKE_CONNECT_TIMEOUT = "MC_HANDSHAKE_CONNECT_TIMEOUT";
     public static final String MC_HANDSHAKE_MAX_LENGTH = "MC_HANDSHAKE_MAX_LENGTH";
     public static final String MC_TCP_PROTO = "MC_TCP_PROTO";
@@ -56,6 +58,10 @@ public final class EnvironmentVariables {
         String bind = env.get(MC_TCP_BIND_ADDRESS);
         if (bind != null && !bind.isBlank()) {
             b.bindAddress(bind);
+        }
+        String secret = env.get(MOONCAKE_AUTH_SECRET);
+        if (secret != null && !secret.isBlank()) {
+            b.authSecret(secret);
         }
         Integer connectTimeout = intVar(env, MC_HANDSHAKE_CONNECT_TIMEOUT, null);
         if (connectTimeout != null) {

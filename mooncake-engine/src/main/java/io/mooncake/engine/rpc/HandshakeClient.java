@@ -2,6 +2,7 @@ package io.mooncake.engine.rpc;
 
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
+import io.mooncake.engine.security.PeerAuthentication;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -21,11 +22,19 @@ public final class HandshakeClient {
     private final int connectTimeoutMillis;
     private final int timeoutMillis;
     private final int maxLength;
+    private final PeerAuthentication authentication;
 
     public HandshakeClient(Duration connectTimeout, Duration timeout, int maxLength) {
+        this(connectTimeout, timeout, maxLength, PeerAuthentication.disabled());
+    }
+
+    /** A client that proves the shared secret on every connection when {@code authentication} is on. */
+    public HandshakeClient(Duration connectTimeout, Duration timeout, int maxLength,
+            PeerAuthentication authentication) {
         this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
         this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
         this.maxLength = maxLength;
+        this.authentication = authentication;
     }
 
     /**
@@ -49,6 +58,9 @@ public final class HandshakeClient {
             s.setTcpNoDelay(true);
             s.connect(address, connectTimeoutMillis);
             s.setSoTimeout(timeoutMillis);
+            if (authentication.enabled()) {
+                authentication.prove(s, PeerAuthentication.HANDSHAKE, peer);
+            }
             request.writeTo(s.getOutputStream());
             HandshakeFrame reply = HandshakeFrame.readFrom(s.getInputStream(), maxLength);
             if (reply.type() != request.type() || reply.legacy() != request.legacy()) {

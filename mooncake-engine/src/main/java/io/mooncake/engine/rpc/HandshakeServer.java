@@ -1,6 +1,7 @@
 package io.mooncake.engine.rpc;
 
 import io.mooncake.engine.api.MooncakeException;
+import io.mooncake.engine.security.PeerAuthentication;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
@@ -39,6 +40,7 @@ public final class HandshakeServer implements AutoCloseable {
     private final ExecutorService workers;
     private final Thread acceptor;
     private volatile boolean closed;
+    private volatile PeerAuthentication authentication = PeerAuthentication.disabled();
 
     private HandshakeServer(ServerSocket server, HandshakeHandler handler, int maxLength, Duration timeout) {
         this.server = server;
@@ -68,6 +70,16 @@ public final class HandshakeServer implements AutoCloseable {
      */
     public static HandshakeServer start(String bindAddress, int port, int minPort, int maxPort, int backlog,
             HandshakeHandler handler, int maxLength, Duration timeout) {
+        return start(bindAddress, port, minPort, maxPort, backlog, handler, maxLength, timeout,
+                PeerAuthentication.disabled());
+    }
+
+    /**
+     * Binds and starts serving; when {@code authentication} is on, every connection proves the
+     * shared secret before its request is read.
+     */
+    public static HandshakeServer start(String bindAddress, int port, int minPort, int maxPort, int backlog,
+            HandshakeHandler handler, int maxLength, Duration timeout, PeerAuthentication authentication) {
         ServerSocket s = PortBinder.bind(bindAddress, port, minPort, maxPort, (addr) -> {
             ServerSocket ss = new ServerSocket();
             ss.setReuseAddress(true);
@@ -75,6 +87,7 @@ public final class HandshakeServer implements AutoCloseable {
             return ss;
         }, "handshake");
         HandshakeServer hs = new HandshakeServer(s, handler, maxLength, timeout);
+        hs.authentication = authentication;
         hs.acceptor.start();
         return hs;
     }
@@ -108,6 +121,9 @@ public final class HandshakeServer implements AutoCloseable {
         try (s) {
             s.setSoTimeout(timeoutMillis);
             s.setTcpNoDelay(true);
+            if (!admitted(s)) {
+                return;
+            }
             InputStream in = s.getInputStream();
             HandshakeFrame request = HandshakeFrame.readFrom(in, maxLength);
             JsonNode body = MAPPER.readTree(request.json());
@@ -132,6 +148,12 @@ public final class HandshakeServer implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("Handshake handler failed for a request from {}", s.getRemoteSocketAddress(), e);
         }
+    }
+
+    /** Whether the peer may be served: it proved the shared secret, or none is required. */
+    private boolean admitted(Socket s) throws IOException {
+        PeerAuthentication auth = authentication;
+        return !auth.enabled() || auth.admit(s, PeerAuthentication.HANDSHAKE);
     }
 
     @Override

@@ -66,6 +66,18 @@ public interface TransferListener {
     default void onServed(String protocol, OpCode op, long bytes, TransferState outcome) {
     }
 
+    /**
+     * This node refused an inbound connection that did not prove the shared secret
+     * ({@code mooncake.auth.secret}), before serving anything on it. Called on an I/O or handshake
+     * thread. The default ignores it.
+     *
+     * @param port {@code handshake} or {@code tcp-data}
+     * @param reason {@code NOT_AUTHENTICATING} (no exchange: a peer without the secret),
+     *        {@code WRONG_PROOF} (another secret) or {@code NO_PROOF} (closed or silent past the deadline)
+     */
+    default void onConnectionRejected(String port, String reason) {
+    }
+
     /** A listener that ignores everything. */
     static TransferListener disabled() {
         return (protocol, peer, op, bytes, outcome, latencyNanos) -> {
@@ -107,6 +119,13 @@ public interface TransferListener {
             public void onServed(String protocol, OpCode op, long bytes, TransferState outcome) {
                 for (TransferListener l : all) {
                     l.onServed(protocol, op, bytes, outcome);
+                }
+            }
+
+            @Override
+            public void onConnectionRejected(String port, String reason) {
+                for (TransferListener l : all) {
+                    l.onConnectionRejected(port, reason);
                 }
             }
         };

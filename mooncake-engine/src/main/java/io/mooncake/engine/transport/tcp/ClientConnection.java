@@ -80,6 +80,8 @@ final class ClientConnection implements IoLoop.Handler {
     private SocketChannel ch;
     private SelectionKey key;
     private volatile boolean connected;
+    /** Whether the listener proved the shared secret, or none is required. */
+    private boolean admitted;
     /**
      * Slices whose bytes have been (or are being) handed to the socket, counted before their first
      * byte is written; written under {@link #sendLock}, read by the loop when matching replies.
@@ -296,10 +298,23 @@ final class ClientConnection implements IoLoop.Handler {
     }
 
     private void connected() throws IOException {
+        if (!admitted && peer.authenticating(ch, key, loop, this::admitted, this::fail)) {
+            return; // admitted() carries on once the listener and this node proved the shared secret
+        }
         key.interestOps(SelectionKey.OP_READ);
         connected = true;
         log.debug("Data connection to {} established (protocol v{})", peer.describe(), v2 ? 2 : 1);
         drainOnLoop();
+    }
+
+    /** Both ends proved the shared secret (mooncake.auth.secret): start sending. On the loop thread. */
+    private void admitted() {
+        admitted = true;
+        try {
+            connected();
+        } catch (IOException e) {
+            fail("connection to " + peer.describe() + " failed: " + e.getMessage());
+        }
     }
 
     /** Writes queued slices until the queue is empty or the socket is full. Call holding {@link #sendLock}. */

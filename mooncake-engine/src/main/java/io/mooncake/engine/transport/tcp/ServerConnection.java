@@ -76,6 +76,8 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     /** The region the current request uses, held until its body is done. */
     private Region current;
     private boolean closed;
+    /** Whether the peer may be served: it proved the shared secret, or none is required. */
+    private boolean admitted;
 
     ServerConnection(SocketChannel ch, MemoryRegistry registry, TcpTransport owner, IoLoop loop) {
         this.ch = ch;
@@ -91,6 +93,9 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
      * wake-up. Call on the loop thread.
      */
     void start() {
+        if (!admitted && owner.authenticating(this, ch, loop)) {
+            return; // owner calls admitted() once the peer proved the shared secret, or closes
+        }
         try {
             key = loop.register(ch, SelectionKey.OP_READ, this);
         } catch (IOException e) {
@@ -100,8 +105,16 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
         run();
     }
 
+    /** The peer proved the shared secret (mooncake.auth.secret): serve it. On the loop thread. */
+    void admitted() {
+        admitted = true;
+        if (!closed) {
+            start();
+        }
+    }
+
     /** The peer's address, for logs (looked up on first use only). */
-    private String remote() {
+    String remote() {
         if (remote == null) {
             try {
                 remote = String.valueOf(ch.getRemoteAddress());
