@@ -55,6 +55,7 @@ final class MooncakeEngineConfigFactory {
         map.from(p::getTcpDataPort).to(builder::tcpDataPort);
         map.from(p::getRpcPortRange).to((range) -> builder.rpcPortRange(range.getMin(), range.getMax()));
         map.from(p::getBindAddress).to(builder::bindAddress);
+        map.from(p.getAuth()::getSecret).whenHasText().to((secret) -> authSecret(builder, secret));
         map.from(p::getIoThreads).to(builder::ioThreads);
         map.from(p::getConnectionsPerPeer).to(builder::connectionsPerPeer);
         map.from(p::getSliceSize).as((size) -> toInt("mooncake.slice-size", size)).to(builder::sliceSize);
@@ -81,6 +82,15 @@ final class MooncakeEngineConfigFactory {
             return builder.build();
         } catch (MooncakeException ex) {
             throw translate(ex);
+        }
+    }
+
+    /** The secret's value is never part of the error: only its origin and length. */
+    private void authSecret(EngineConfig.Builder builder, String secret) {
+        try {
+            builder.authSecret(io.mooncake.engine.security.SharedSecret.of(secret, "mooncake.auth.secret"));
+        } catch (MooncakeException ex) {
+            throw new InvalidConfigurationPropertyValueException("mooncake.auth.secret", "******", ex.getMessage());
         }
     }
 

@@ -100,9 +100,15 @@ public class MooncakeProperties {
     private final Cxl cxl = new Cxl();
 
     /**
-     * Address the listeners bind to. Binds the wildcard address when unset.
+     * Address the handshake and data listeners bind to. Binds the advertised address when unset;
+     * 0.0.0.0 binds every interface, as the reference does.
      */
     private String bindAddress;
+
+    /**
+     * Peer authentication.
+     */
+    private final Auth auth = new Auth();
 
     /**
      * Number of I/O threads shared by all tcp connections. Defaults to the number of processors,
@@ -299,6 +305,10 @@ public class MooncakeProperties {
         return this.cxl;
     }
 
+    public Auth getAuth() {
+        return this.auth;
+    }
+
     public RpcPortRange getRpcPortRange() {
         return this.rpcPortRange;
     }
@@ -448,6 +458,31 @@ public class MooncakeProperties {
     }
 
     /** Range random listener ports are picked from. */
+    public static class Auth {
+
+        /**
+         * Shared secret every handshake and tcp data connection must prove (HMAC-SHA256
+         * challenge-response) before it is served; at least 16 bytes, the same on every node.
+         * Authentication is off when unset (reference-compatible). Best set from a Kubernetes Secret
+         * through MOONCAKE_AUTH_SECRET.
+         */
+        private String secret;
+
+        public String getSecret() {
+            return this.secret;
+        }
+
+        public void setSecret(String secret) {
+            this.secret = secret;
+        }
+
+        @Override
+        public String toString() {
+            return "Auth[secret=" + ((this.secret == null || this.secret.isBlank()) ? "unset" : "******") + "]";
+        }
+
+    }
+
     public static class RpcPortRange {
 
         /**

@@ -55,6 +55,12 @@ public final class TransferStats implements TransferListener {
         rejectedConnections.computeIfAbsent(port + ":" + reason, k -> new LongAdder()).increment();
     }
 
+    /** Inbound connections on {@code port} refused for {@code reason} (see {@link TransferListener#onConnectionRejected}). */
+    public long rejectedConnections(String port, String reason) {
+        LongAdder a = rejectedConnections.get(port + ":" + reason);
+        return a == null ? 0 : a.sum();
+    }
+
     /** Inbound connections refused for not proving the shared secret, by {@code port:REASON}. */
     public Map<String, Long> rejectedConnections() {
         Map<String, Long> m = new java.util.TreeMap<>();
