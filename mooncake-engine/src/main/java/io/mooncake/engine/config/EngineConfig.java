@@ -45,6 +45,7 @@ public final class EngineConfig {
     private final int tcpDataPort;
     private final String bindAddress;
     private final io.mooncake.engine.security.SharedSecret authSecret;
+    private final javax.net.ssl.SSLContext tls;
     private final int ioThreads;
     private final int connectionsPerPeer;
     private final int sliceSize;
@@ -77,6 +78,7 @@ public final class EngineConfig {
         this.tcpDataPort = b.tcpDataPort;
         this.bindAddress = b.bindAddress;
         this.authSecret = b.authSecret;
+        this.tls = b.tls;
         this.ioThreads = b.ioThreads;
         this.connectionsPerPeer = b.connectionsPerPeer;
         this.sliceSize = b.sliceSize;
@@ -161,6 +163,14 @@ public final class EngineConfig {
      */
     public io.mooncake.engine.security.SharedSecret authSecret() {
         return authSecret;
+    }
+
+    /**
+     * The TLS context of handshake and data connections ({@code mooncake.tls.*}); {@code null}:
+     * plain connections, as the reference.
+     */
+    public javax.net.ssl.SSLContext tls() {
+        return tls;
     }
 
     /** Number of NIO I/O threads shared by all tcp connections. */
@@ -276,7 +286,7 @@ public final class EngineConfig {
                 + protocols + ", deviceNames=" + deviceNames + ", handshakePort=" + handshakePort + ", tcpDataPort="
                 + tcpDataPort + ", ioThreads=" + ioThreads + ", connectionsPerPeer=" + connectionsPerPeer
                 + ", sliceSize=" + sliceSize + ", transferTimeout=" + transferTimeout + ", bindAddress="
-                + (bindAddress == null ? "advertised" : bindAddress) + ", auth=" + (authSecret == null ? "off" : "on")
+                + (bindAddress == null ? "advertised" : bindAddress) + ", auth=" + (authSecret == null ? "off" : "on") + ", tls=" + (tls == null ? "off" : "on")
                 + "}";
     }
 
@@ -292,6 +302,7 @@ public final class EngineConfig {
         private int tcpDataPort;
         private String bindAddress;
         private io.mooncake.engine.security.SharedSecret authSecret;
+        private javax.net.ssl.SSLContext tls;
         private int ioThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         private int connectionsPerPeer = DEFAULT_CONNECTIONS_PER_PEER;
         private int sliceSize = DEFAULT_SLICE_SIZE;
@@ -327,6 +338,7 @@ public final class EngineConfig {
             tcpDataPort = c.tcpDataPort;
             bindAddress = c.bindAddress;
             authSecret = c.authSecret;
+            tls = c.tls;
             ioThreads = c.ioThreads;
             connectionsPerPeer = c.connectionsPerPeer;
             sliceSize = c.sliceSize;
@@ -407,6 +419,21 @@ public final class EngineConfig {
         public Builder authSecret(String v) {
             authSecret = v == null || v.isBlank() ? null
                     : io.mooncake.engine.security.SharedSecret.of(v, "mooncake.auth.secret (MOONCAKE_AUTH_SECRET)");
+            return this;
+        }
+
+        /**
+         * TLS for handshake and data connections from this key material (loaded now: a bad file or
+         * password fails here, naming the property); {@code null} turns TLS off.
+         */
+        public Builder tls(io.mooncake.engine.security.TlsOptions v) {
+            tls = v == null ? null : v.createContext();
+            return this;
+        }
+
+        /** TLS for handshake and data connections with this context; {@code null} turns TLS off. */
+        public Builder tls(javax.net.ssl.SSLContext v) {
+            tls = v;
             return this;
         }
 

@@ -110,7 +110,7 @@ final class Engine implements MooncakeEngine {
         ClassLoader loader = Engine.class.getClassLoader();
         this.memory = new LocalMemory(registry, config.transferTimeout(), transports, this::republish, loader);
         this.handshakeService = new HandshakeService(() -> localDescriptor, transports);
-        this.authentication = PeerAuthentication.of(config.authSecret(), config.connectTimeout(),
+        this.authentication = PeerAuthentication.of(config.authSecret(), config.tls(), config.connectTimeout(),
                 this.listener::onConnectionRejected);
     }
 

@@ -58,11 +58,9 @@ public final class HandshakeClient {
             s.setTcpNoDelay(true);
             s.connect(address, connectTimeoutMillis);
             s.setSoTimeout(timeoutMillis);
-            if (authentication.enabled()) {
-                authentication.prove(s, PeerAuthentication.HANDSHAKE, peer);
-            }
-            request.writeTo(s.getOutputStream());
-            HandshakeFrame reply = HandshakeFrame.readFrom(s.getInputStream(), maxLength);
+            Socket io = authentication.guarded() ? authentication.prove(s, PeerAuthentication.HANDSHAKE, peer) : s;
+            request.writeTo(io.getOutputStream());
+            HandshakeFrame reply = HandshakeFrame.readFrom(io.getInputStream(), maxLength);
             if (reply.type() != request.type() || reply.legacy() != request.legacy()) {
                 throw new MooncakeException(ErrorCode.SOCKET, "peer " + peer + " answered a " + request.type()
                         + " request with a " + reply.type() + " reply");

@@ -117,13 +117,14 @@ public final class HandshakeServer implements AutoCloseable {
         }
     }
 
-    private void serve(Socket s) {
+    private void serve(Socket accepted) {
+        Socket s = secured(accepted);
+        if (s == null) {
+            return;
+        }
         try (s) {
             s.setSoTimeout(timeoutMillis);
             s.setTcpNoDelay(true);
-            if (!admitted(s)) {
-                return;
-            }
             InputStream in = s.getInputStream();
             HandshakeFrame request = HandshakeFrame.readFrom(in, maxLength);
             JsonNode body = MAPPER.readTree(request.json());
@@ -150,10 +151,24 @@ public final class HandshakeServer implements AutoCloseable {
         }
     }
 
-    /** Whether the peer may be served: it proved the shared secret, or none is required. */
-    private boolean admitted(Socket s) throws IOException {
+    /**
+     * The socket to serve: {@code s} itself, or with TLS and/or a shared secret configured, the
+     * socket after the TLS handshake and the peer's proof; {@code null} (and closed) when the peer
+     * may not be served.
+     */
+    private Socket secured(Socket s) {
         PeerAuthentication auth = authentication;
-        return !auth.enabled() || auth.admit(s, PeerAuthentication.HANDSHAKE);
+        if (!auth.guarded()) {
+            return s;
+        }
+        try {
+            return auth.admit(s, PeerAuthentication.HANDSHAKE);
+        } catch (IOException | RuntimeException e) {
+            log.debug("Handshake connection from {} failed before it was admitted: {}", s.getRemoteSocketAddress(),
+                    e.toString());
+            closeQuietly(s);
+            return null;
+        }
     }
 
     @Override

@@ -15,7 +15,9 @@ public final class AuthenticationException extends MooncakeException {
         /** It answered with a proof made with another secret. */
         WRONG_PROOF,
         /** It closed, or sent nothing in time, before proving anything. */
-        NO_PROOF
+        NO_PROOF,
+        /** The TLS handshake failed: no certificate or an untrusted one, no common protocol, or not TLS at all. */
+        TLS_FAILED
     }
 
     private final Reason reason;

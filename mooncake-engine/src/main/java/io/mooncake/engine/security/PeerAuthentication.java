@@ -14,7 +14,12 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.BiConsumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +49,7 @@ public final class PeerAuthentication {
     private static final long LOG_EVERY_NANOS = 30_000_000_000L;
 
     private final SharedSecret secret;
+    private final SSLContext tls;
     private final Duration timeout;
     private final SecureRandom random;
     private final BiConsumer<String, String> onRejected;
@@ -56,8 +62,22 @@ public final class PeerAuthentication {
         volatile boolean logged;
     }
 
-    private PeerAuthentication(SharedSecret secret, Duration timeout, BiConsumer<String, String> onRejected) {
+    /** Closes sockets whose exchange outlives its deadline (the handshake port's blocking sockets). */
+    private static final ScheduledThreadPoolExecutor WATCHDOG;
+
+    static {
+        WATCHDOG = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "mooncake-auth-deadline");
+            t.setDaemon(true);
+            return t;
+        });
+        WATCHDOG.setRemoveOnCancelPolicy(true);
+    }
+
+    private PeerAuthentication(SharedSecret secret, SSLContext tls, Duration timeout,
+            BiConsumer<String, String> onRejected) {
         this.secret = secret;
+        this.tls = tls;
         this.timeout = timeout;
         this.random = secret == null ? null : new SecureRandom();
         this.onRejected = onRejected;
@@ -65,7 +85,7 @@ public final class PeerAuthentication {
 
     /** No authentication: reference-compatible. */
     public static PeerAuthentication disabled() {
-        return new PeerAuthentication(null, Duration.ofSeconds(5), (port, reason) -> {
+        return new PeerAuthentication(null, null, Duration.ofSeconds(5), (port, reason) -> {
         });
     }
 
@@ -75,12 +95,71 @@ public final class PeerAuthentication {
      * @param onRejected told {@code (port, reason)} for each rejected inbound connection
      */
     public static PeerAuthentication of(SharedSecret secret, Duration timeout, BiConsumer<String, String> onRejected) {
-        return new PeerAuthentication(secret, timeout, onRejected);
+        return new PeerAuthentication(secret, null, timeout, onRejected);
+    }
+
+    /**
+     * @param secret the shared secret, {@code null} for none
+     * @param tls the TLS context of the handshake and data connections (mutual: both sides present a
+     *        certificate its peer trusts), {@code null} for plain connections
+     * @param timeout the deadline of a connection's whole start (TLS handshake and exchange)
+     * @param onRejected told {@code (port, reason)} for each rejected inbound connection
+     */
+    public static PeerAuthentication of(SharedSecret secret, SSLContext tls, Duration timeout,
+            BiConsumer<String, String> onRejected) {
+        return new PeerAuthentication(secret, tls, timeout, onRejected);
     }
 
     /** Whether connections must prove the shared secret. */
     public boolean enabled() {
         return secret != null;
+    }
+
+    /** Whether handshake and data connections run over TLS. */
+    public boolean tls() {
+        return tls != null;
+    }
+
+    /** Whether a connection has anything to do before it is served: TLS, the secret, or both. */
+    public boolean guarded() {
+        return secret != null || tls != null;
+    }
+
+    /** The listener's new exchange, or {@code null} when no secret is required. */
+    public AuthExchange serverExchangeIfEnabled(String context) {
+        return secret == null ? null : serverExchange(context);
+    }
+
+    /** The connecting side's new exchange, or {@code null} when no secret is required. */
+    public AuthExchange clientExchangeIfEnabled(String context) {
+        return secret == null ? null : clientExchange(context);
+    }
+
+    /**
+     * A TLS channel over {@code ch}, or {@code null} without TLS.
+     *
+     * @param client whether this side connected
+     */
+    public TlsChannel tlsChannel(java.nio.channels.SocketChannel ch, boolean client, String host, int port) {
+        return tls == null ? null : new TlsChannel(ch, engine(client, host, port));
+    }
+
+    private SSLEngine engine(boolean client, String host, int port) {
+        SSLEngine e = host == null ? tls.createSSLEngine() : tls.createSSLEngine(host, port);
+        configure(e.getSSLParameters(), client, e::setSSLParameters);
+        e.setUseClientMode(client);
+        if (!client) {
+            e.setNeedClientAuth(true);
+        }
+        return e;
+    }
+
+    private static void configure(SSLParameters p, boolean client, java.util.function.Consumer<SSLParameters> set) {
+        p.setProtocols(new String[] {"TLSv1.3"});
+        if (!client) {
+            p.setNeedClientAuth(true);
+        }
+        set.accept(p);
     }
 
     /** Deadline of one whole exchange. */
@@ -107,12 +186,14 @@ public final class PeerAuthentication {
 
     /** One line for the startup log and Actuator. */
     public String describe() {
-        return enabled()
+        String auth = enabled()
                 ? "on: every handshake and tcp data connection, inbound and outbound, proves the shared secret "
                         + "(mooncake.auth.secret) with an HMAC-SHA256 challenge-response before anything is served;"
                         + " peers without it are refused"
                 : "off: anyone who reaches the handshake and data ports is served (reference-compatible); set "
                         + "mooncake.auth.secret (MOONCAKE_AUTH_SECRET) on every node to require a shared secret";
+        return auth + (tls != null ? "; TLS 1.3 on handshake and tcp data connections, both sides presenting a "
+                + "certificate the other trusts (mooncake.tls)" : "; TLS off (mooncake.tls.enabled)");
     }
 
     /**
@@ -156,47 +237,87 @@ public final class PeerAuthentication {
     }
 
     /**
-     * The listener's side on a blocking socket: challenges, checks the answer, sends its proof,
-     * all within {@link #timeout()}. Returns whether the peer may be served; when not, the
-     * rejection is counted and logged and the caller closes the socket.
+     * The listener's side on a blocking socket: the TLS handshake (with TLS on), then the
+     * challenge, the check of the answer and this node's proof, all within {@link #timeout()} (a
+     * watchdog closes the socket at the deadline, however slowly the peer sends). Returns the
+     * socket to serve (the TLS socket layered over {@code s} with TLS on), or {@code null} when the
+     * peer may not be served: the rejection is counted and logged and the socket closed.
      */
-    public boolean admit(Socket s, String port) throws IOException {
-        AuthExchange x = serverExchange(port);
+    public Socket admit(Socket s, String port) throws IOException {
         String remote = String.valueOf(s.getRemoteSocketAddress());
         int soTimeout = s.getSoTimeout();
         long deadline = System.nanoTime() + timeout.toNanos();
+        java.util.concurrent.atomic.AtomicBoolean expired = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
+            expired.set(true);
+            closeQuietly(s);
+        }, timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        Socket io = s;
         try {
-            run(x, s, deadline);
-            return true;
+            s.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+            if (tls != null) {
+                io = layer(s, false);
+                try {
+                    ((SSLSocket) io).startHandshake();
+                } catch (IOException e) {
+                    if (expired.get()) {
+                        throw new SocketTimeoutException("TLS handshake deadline passed");
+                    }
+                    rejected(port, remote, AuthenticationException.Reason.TLS_FAILED, "TLS handshake failed: "
+                            + e.getMessage());
+                    closeQuietly(io);
+                    return null;
+                }
+            }
+            if (secret != null) {
+                run(serverExchange(port), io, deadline);
+            }
+            watchdog.cancel(false);
+            if (expired.get()) {
+                throw new SocketTimeoutException("deadline passed");
+            }
+            io.setSoTimeout(soTimeout);
+            return io;
         } catch (AuthenticationException e) {
             rejected(port, remote, e.reason(), e.getMessage());
-            return false;
-        } catch (SocketTimeoutException e) {
+        } catch (SocketTimeoutException | java.net.SocketException e) {
             rejected(port, remote, AuthenticationException.Reason.NO_PROOF,
-                    "no proof within " + timeout.toMillis() + " ms");
-            return false;
+                    "no proof within " + timeout.toMillis() + " ms (" + e.getMessage() + ")");
         } catch (EOFException e) {
             rejected(port, remote, AuthenticationException.Reason.NO_PROOF, "it closed the connection before a proof");
-            return false;
         } finally {
-            if (!s.isClosed()) {
-                s.setSoTimeout(soTimeout);
-            }
+            watchdog.cancel(false);
         }
+        closeQuietly(io);
+        return null;
     }
 
     /**
-     * The connecting side on a blocking socket, within {@link #timeout()}.
+     * The connecting side on a blocking socket, within {@link #timeout()}: the TLS handshake (with
+     * TLS on), then the exchange (with a secret). Returns the socket to use.
      *
      * @param peer the listener, for the message
      * @throws AuthenticationException when the listener does not prove the secret (or asks none)
-     * @throws IOException on socket errors, timeouts included
+     * @throws IOException on socket errors, timeouts and TLS failures included
      */
-    public void prove(Socket s, String context, String peer) throws IOException {
-        AuthExchange x = clientExchange(context);
+    public Socket prove(Socket s, String context, String peer) throws IOException {
         int soTimeout = s.getSoTimeout();
+        Socket io = s;
         try {
-            run(x, s, System.nanoTime() + timeout.toNanos());
+            if (tls != null) {
+                io = layer(s, true);
+                try {
+                    ((SSLSocket) io).startHandshake();
+                } catch (javax.net.ssl.SSLException e) {
+                    throw new AuthenticationException(AuthenticationException.Reason.TLS_FAILED, "TLS handshake with "
+                            + peer + " failed: " + e.getMessage() + " (do both trust each other's certificate? see "
+                            + "mooncake.tls)");
+                }
+            }
+            if (secret != null) {
+                run(clientExchange(context), io, System.nanoTime() + timeout.toNanos());
+            }
+            return io;
         } catch (AuthenticationException e) {
             throw new AuthenticationException(e.reason(), "peer " + peer + " did not authenticate: " + e.getMessage());
         } catch (EOFException e) {
@@ -204,9 +325,28 @@ public final class PeerAuthentication {
                     + " closed the connection during authentication: its mooncake.auth.secret differs or it runs"
                     + " without one");
         } finally {
-            if (!s.isClosed()) {
-                s.setSoTimeout(soTimeout);
+            if (!io.isClosed()) {
+                io.setSoTimeout(soTimeout);
             }
+        }
+    }
+
+    private SSLSocket layer(Socket s, boolean client) throws IOException {
+        SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(s, s.getInetAddress().getHostAddress(),
+                s.getPort(), true);
+        configure(ssl.getSSLParameters(), client, ssl::setSSLParameters);
+        ssl.setUseClientMode(client);
+        if (!client) {
+            ssl.setNeedClientAuth(true);
+        }
+        return ssl;
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // nothing to do
         }
     }
 
@@ -244,6 +384,6 @@ public final class PeerAuthentication {
 
     @Override
     public String toString() {
-        return "PeerAuthentication[" + (enabled() ? "on" : "off") + "]";
+        return "PeerAuthentication[" + (enabled() ? "on" : "off") + (tls != null ? ", tls" : "") + "]";
     }
 }

@@ -78,6 +78,10 @@ final class ClientConnection implements IoLoop.Handler {
 
     // Loop-confined state.
     private SocketChannel ch;
+    /** Where requests are written and replies read: the socket, or its TLS channel. */
+    private java.nio.channels.ReadableByteChannel rd;
+    private java.nio.channels.GatheringByteChannel wr;
+    private io.mooncake.engine.security.TlsChannel tls;
     private SelectionKey key;
     private volatile boolean connected;
     /** Whether the listener proved the shared secret, or none is required. */
@@ -148,6 +152,8 @@ final class ClientConnection implements IoLoop.Handler {
             }
             try {
                 ch = SocketChannel.open();
+                rd = ch;
+                wr = ch;
                 ch.configureBlocking(false);
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 if (socketBufferSize > 0) {
@@ -307,9 +313,17 @@ final class ClientConnection implements IoLoop.Handler {
         drainOnLoop();
     }
 
-    /** Both ends proved the shared secret (mooncake.auth.secret): start sending. On the loop thread. */
-    private void admitted() {
+    /**
+     * TLS is up and/or both ends proved the shared secret: start sending, through {@code tls} when
+     * not {@code null}. On the loop thread.
+     */
+    private void admitted(io.mooncake.engine.security.TlsChannel tls) {
         admitted = true;
+        if (tls != null) {
+            this.tls = tls;
+            rd = tls;
+            wr = tls;
+        }
         try {
             connected();
         } catch (IOException e) {
@@ -327,7 +341,7 @@ final class ClientConnection implements IoLoop.Handler {
         while (true) {
             if (sendingBody) {
                 out.flip();
-                ch.write(gather);
+                wr.write(gather);
                 out.compact();
                 if (sendWindow.buffer().hasRemaining()) {
                     blockWrites();
@@ -421,7 +435,7 @@ final class ClientConnection implements IoLoop.Handler {
             return true;
         }
         out.flip();
-        ch.write(out);
+        wr.write(out);
         boolean all = !out.hasRemaining();
         out.compact();
         return all;
@@ -439,10 +453,11 @@ final class ClientConnection implements IoLoop.Handler {
     }
 
     private void receive() throws IOException {
+        boolean drained = false;
         for (int round = 0; round < 64; round++) {
             int n;
             if (receivingDirect) {
-                n = ch.read(recvWindow.buffer());
+                n = rd.read(recvWindow.buffer());
                 if (n > 0 && !recvWindow.buffer().hasRemaining()) {
                     receivingDirect = false;
                     bodyDone += recvWindowLength;
@@ -459,7 +474,7 @@ final class ClientConnection implements IoLoop.Handler {
                     // is read straight into registered memory.
                     in.limit(TcpWire.STATUS_SIZE);
                 }
-                n = ch.read(in);
+                n = rd.read(in);
                 if (statusOnly) {
                     in.limit(in.capacity());
                 }
@@ -481,12 +496,28 @@ final class ClientConnection implements IoLoop.Handler {
                 return;
             }
             if (n == 0) {
+                drained = true;
                 break;
             }
         }
         acked = ackedLocal;
+        if (!drained && tls != null && tls.hasBufferedInput()) {
+            // TLS may hold decrypted replies the socket no longer signals: read them on the loop's next turn
+            loop.execute(this::receiveLater);
+        }
         if (!writeBlocked && sent < tail) {
             drainOnLoop(); // slices queued meanwhile
+        }
+    }
+
+    private void receiveLater() {
+        if (closed) {
+            return;
+        }
+        try {
+            receive();
+        } catch (IOException e) {
+            fail("connection to " + peer.describe() + " failed: " + e.getMessage());
         }
     }
 

@@ -115,12 +115,14 @@ final class TcpPeer {
      * {@code onFailed} follows on the loop. Returns {@code false} when authentication is off.
      */
     boolean authenticating(java.nio.channels.SocketChannel ch, java.nio.channels.SelectionKey key, IoLoop loop,
-            Runnable onProven, java.util.function.Consumer<String> onFailed) {
+            java.util.function.Consumer<io.mooncake.engine.security.TlsChannel> onProven,
+            java.util.function.Consumer<String> onFailed) {
         io.mooncake.engine.security.PeerAuthentication auth = transport.authentication();
-        if (!auth.enabled()) {
+        if (!auth.guarded()) {
             return false;
         }
-        new SecureStart(ch, loop, auth.clientExchange(io.mooncake.engine.security.PeerAuthentication.TCP_DATA),
+        new SecureStart(ch, loop, auth.tlsChannel(ch, true, host, port),
+                auth.clientExchangeIfEnabled(io.mooncake.engine.security.PeerAuthentication.TCP_DATA),
                 onProven, (reason, why) -> onFailed.accept("data connection to " + describe()
                         + " not authenticated: " + why))
                 .begin(key, transport.deadlines(), auth.timeout());

@@ -283,10 +283,11 @@ public final class TcpTransport implements Transport {
      * or the rejection is counted and {@code c} closed. Returns {@code false} when authentication is off.
      */
     boolean authenticating(ServerConnection c, SocketChannel ch, IoLoop loop) {
-        if (!authentication.enabled()) {
+        if (!authentication.guarded()) {
             return false;
         }
-        new SecureStart(ch, loop, authentication.serverExchange(PeerAuthentication.TCP_DATA), c::admitted,
+        new SecureStart(ch, loop, authentication.tlsChannel(ch, false, null, 0),
+                authentication.serverExchangeIfEnabled(PeerAuthentication.TCP_DATA), c::admitted,
                 (reason, why) -> {
                     authentication.rejected(PeerAuthentication.TCP_DATA, c.remote(), reason, why);
                     c.close("not authenticated: " + why);
@@ -326,6 +327,7 @@ public final class TcpTransport implements Transport {
         m.put("rejectedRequests", rejected.sum());
         m.put("bindAddress", bindAddress == null ? "0.0.0.0 (all interfaces)" : bindAddress);
         m.put("authentication", authentication.enabled() ? "on" : "off");
+        m.put("tls", authentication.tls() ? "on" : "off");
         m.put("appliedWrites", appliedWrites.sum());
         m.put("servedReadBytes", servedBytes.sum());
         return m;
