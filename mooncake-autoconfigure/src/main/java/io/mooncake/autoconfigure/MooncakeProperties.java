@@ -111,6 +111,11 @@ public class MooncakeProperties {
     private final Auth auth = new Auth();
 
     /**
+     * TLS on handshake and tcp data connections.
+     */
+    private final Tls tls = new Tls();
+
+    /**
      * Number of I/O threads shared by all tcp connections. Defaults to the number of processors,
      * at most 4.
      */
@@ -309,6 +314,10 @@ public class MooncakeProperties {
         return this.auth;
     }
 
+    public Tls getTls() {
+        return this.tls;
+    }
+
     public RpcPortRange getRpcPortRange() {
         return this.rpcPortRange;
     }
@@ -479,6 +488,136 @@ public class MooncakeProperties {
         @Override
         public String toString() {
             return "Auth[secret=" + ((this.secret == null || this.secret.isBlank()) ? "unset" : "******") + "]";
+        }
+
+    }
+
+    public static class Tls {
+
+        /**
+         * Whether handshake and tcp data connections run TLS 1.3, every node presenting a certificate
+         * its peers trust (mutual TLS). Every node of the cluster must agree.
+         */
+        private boolean enabled;
+
+        /**
+         * Name of a Spring Boot SSL bundle (spring.ssl.bundle.*) with this node's key and the trusted
+         * certificates. Wins over the key store and PEM properties below.
+         */
+        private String bundle;
+
+        /**
+         * PKCS12 (or .jks) file with this node's private key and certificate chain.
+         */
+        private String keyStore;
+
+        /**
+         * Password of the key store.
+         */
+        private String keyStorePassword;
+
+        /**
+         * PKCS12 (or .jks) file of trusted certificates. The key store's own certificates are trusted
+         * when unset.
+         */
+        private String trustStore;
+
+        /**
+         * Password of the trust store.
+         */
+        private String trustStorePassword;
+
+        /**
+         * PEM file with this node's certificate chain (instead of a key store).
+         */
+        private String certificate;
+
+        /**
+         * PEM file with this node's unencrypted PKCS#8 private key.
+         */
+        private String privateKey;
+
+        /**
+         * PEM file of the CA certificates that signed the peers' certificates.
+         */
+        private String trustCertificates;
+
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getBundle() {
+            return this.bundle;
+        }
+
+        public void setBundle(String bundle) {
+            this.bundle = bundle;
+        }
+
+        public String getKeyStore() {
+            return this.keyStore;
+        }
+
+        public void setKeyStore(String keyStore) {
+            this.keyStore = keyStore;
+        }
+
+        public String getKeyStorePassword() {
+            return this.keyStorePassword;
+        }
+
+        public void setKeyStorePassword(String keyStorePassword) {
+            this.keyStorePassword = keyStorePassword;
+        }
+
+        public String getTrustStore() {
+            return this.trustStore;
+        }
+
+        public void setTrustStore(String trustStore) {
+            this.trustStore = trustStore;
+        }
+
+        public String getTrustStorePassword() {
+            return this.trustStorePassword;
+        }
+
+        public void setTrustStorePassword(String trustStorePassword) {
+            this.trustStorePassword = trustStorePassword;
+        }
+
+        public String getCertificate() {
+            return this.certificate;
+        }
+
+        public void setCertificate(String certificate) {
+            this.certificate = certificate;
+        }
+
+        public String getPrivateKey() {
+            return this.privateKey;
+        }
+
+        public void setPrivateKey(String privateKey) {
+            this.privateKey = privateKey;
+        }
+
+        public String getTrustCertificates() {
+            return this.trustCertificates;
+        }
+
+        public void setTrustCertificates(String trustCertificates) {
+            this.trustCertificates = trustCertificates;
+        }
+
+        @Override
+        public String toString() {
+            return "Tls[enabled=" + this.enabled + ", bundle=" + this.bundle + ", keyStore=" + this.keyStore
+                    + ", trustStore=" + this.trustStore + ", certificate=" + this.certificate + ", passwords redacted]";
         }
 
     }

@@ -60,7 +60,7 @@ public class MooncakeEndpoint {
     private static SecurityDescriptor security(MooncakeEngine engine) {
         io.mooncake.engine.security.PeerAuthentication auth = engine.authentication();
         io.mooncake.engine.core.BindAddress bind = engine.bindAddress();
-        return new SecurityDescriptor(auth.enabled() ? "on" : "off", auth.describe(),
+        return new SecurityDescriptor(auth.enabled() ? "on" : "off", auth.tls() ? "on" : "off", auth.describe(),
                 (bind != null) ? bind.describe() : null, (bind != null) ? bind.how() : null,
                 (bind != null) ? bind.warning() : null, engine.stats().rejectedConnections());
     }
@@ -141,13 +141,14 @@ public class MooncakeEndpoint {
      * Who may talk to this node.
      *
      * @param authentication {@code on} when peers must prove the shared secret, else {@code off}
+     * @param tls {@code on} when handshake and data connections run (mutual) TLS, else {@code off}
      * @param description what that means, in plain words
      * @param bindAddress the address the listeners bind ({@code 0.0.0.0 (every interface)} for the wildcard)
      * @param bindHow how it was chosen
      * @param bindWarning why the listeners are more exposed than advertised, or {@code null}
      * @param rejectedConnections inbound connections refused, by {@code port:REASON}
      */
-    public record SecurityDescriptor(String authentication, String description, String bindAddress, String bindHow,
+    public record SecurityDescriptor(String authentication, String tls, String description, String bindAddress, String bindHow,
             String bindWarning, Map<String, Long> rejectedConnections) {
     }
 

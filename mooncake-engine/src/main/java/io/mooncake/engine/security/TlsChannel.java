@@ -15,8 +15,7 @@ import javax.net.ssl.SSLException;
  * TLS over a non-blocking {@link SocketChannel}, with the channel's own read and write semantics,
  * so that a connection written for a plain socket runs unchanged over it:
  * <ul>
- * <li>{@link #read} returns decrypted bytes (decrypting straight into the caller's buffer when it
- * has room for a whole record: large bodies land in registered memory without another copy), 0
+ * <li>{@link #read} returns decrypted bytes, 0
  * only when neither buffered plaintext nor a complete record is left and the socket has nothing
  * more, -1 at the end of the stream;</li>
  * <li>{@link #write} encrypts from the caller's buffers (gathering, one record at a time) and
@@ -30,8 +29,8 @@ import javax.net.ssl.SSLException;
  * two threads at once (one reader, one writer), as {@link SSLEngine} allows; a post-handshake
  * message that needs an answer (a TLS 1.3 key update) is answered by the next write.
  *
- * <p>Memory: about 4 records of ciphertext in each direction (direct buffers, for the socket) and
- * one record of plaintext on the heap, per connection.
+ * <p>Memory: about 4 records of ciphertext in each direction and one record of plaintext each way,
+ * all on the heap (about 170 KiB per connection).
  */
 public final class TlsChannel implements ByteChannel, GatheringByteChannel {
 
@@ -47,6 +46,8 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
     private final ByteBuffer netOut;
     /** Plaintext decrypted, not yet taken by the caller (read mode). */
     private final ByteBuffer plainIn;
+    /** Plaintext of the record being encrypted, copied from the caller's buffers. */
+    private final ByteBuffer plainOut;
     private final ByteBuffer[] one = new ByteBuffer[1];
     private int[] starts = new int[4];
     /** Bytes at the head of the caller's next write already encrypted (see the class comment). */
@@ -59,10 +60,14 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
         this.engine = engine;
         this.appSize = engine.getSession().getApplicationBufferSize();
         this.packetSize = engine.getSession().getPacketBufferSize();
-        this.netIn = ByteBuffer.allocateDirect(packetSize * 4);
-        this.netOut = ByteBuffer.allocateDirect(packetSize * 4);
+        // Heap buffers throughout: the JDK's AES-GCM intrinsics run on arrays; on direct buffers
+        // (JDK 17) it takes a far slower path. The copies to and from the caller's (direct) buffers
+        // cost a memcpy, small next to the cipher.
+        this.netIn = ByteBuffer.allocate(packetSize * 4);
+        this.netOut = ByteBuffer.allocate(packetSize * 4);
         this.plainIn = ByteBuffer.allocate(appSize);
         this.plainIn.flip();
+        this.plainOut = ByteBuffer.allocate(Math.min(appSize, 16384));
     }
 
     /** The TLS session's engine (peer certificates, protocol, cipher suite). */
@@ -126,6 +131,12 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
         }
     }
 
+    /** The handshake's state, for messages. */
+    public String state() {
+        return "TLS " + engine.getHandshakeStatus() + ", " + netIn.position() + " bytes received and "
+                + netOut.position() + " to send";
+    }
+
     /** Whether decrypted or received bytes wait in this channel (the socket may have nothing left to select). */
     public boolean hasBufferedInput() {
         return plainIn.hasRemaining() || netIn.position() > 0;
@@ -146,27 +157,19 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
             }
             if (netIn.position() > 0) {
                 netIn.flip();
-                boolean direct = dst.remaining() >= appSize;
                 SSLEngineResult r;
                 try {
-                    if (direct) {
-                        r = engine.unwrap(netIn, dst);
-                    } else {
-                        plainIn.clear();
-                        try {
-                            r = engine.unwrap(netIn, plainIn);
-                        } finally {
-                            plainIn.flip();
-                        }
+                    plainIn.clear();
+                    try {
+                        r = engine.unwrap(netIn, plainIn);
+                    } finally {
+                        plainIn.flip();
                     }
                 } finally {
                     netIn.compact();
                 }
                 switch (r.getStatus()) {
                     case OK -> {
-                        if (direct) {
-                            total += r.bytesProduced();
-                        }
                         if (r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_TASK) {
                             runTasks();
                         }
@@ -239,20 +242,34 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
             if (netOut.remaining() < packetSize && !flushNet()) {
                 break;
             }
-            SSLEngineResult r = engine.wrap(srcs, offset, length, netOut);
+            plainOut.clear();
+            for (int i = offset; i < offset + length && plainOut.hasRemaining(); i++) {
+                ByteBuffer b = srcs[i];
+                int k = Math.min(b.remaining(), plainOut.remaining());
+                if (k > 0) {
+                    int lim = b.limit();
+                    b.limit(b.position() + k);
+                    plainOut.put(b);
+                    b.limit(lim);
+                }
+            }
+            plainOut.flip();
+            int n = plainOut.remaining();
+            SSLEngineResult r = engine.wrap(plainOut, netOut);
             if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
                 throw new SSLException("the TLS session is closed");
             }
-            if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
-                if (!flushNet()) {
-                    break;
-                }
-                continue;
+            int left = plainOut.remaining(); // a record may take less than was copied: give the rest back
+            if (left > 0) {
+                unconsume(srcs, offset, length, left);
             }
-            taken += r.bytesConsumed();
+            taken += n - left;
+            if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW && !flushNet()) {
+                break;
+            }
         }
         if (!flushNet() && taken > 0) {
-            unconsumeLast(srcs, offset, length);
+            unconsume(srcs, offset, length, 1);
             taken--;
             heldBack = 1;
         }
@@ -280,13 +297,15 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
         return count;
     }
 
-    /** Moves the position of the buffer holding the last byte taken by this call back by one. */
-    private void unconsumeLast(ByteBuffer[] srcs, int offset, int length) {
-        for (int i = length - 1; i >= 0; i--) {
+    /** Moves the positions of the caller's buffers back over the last {@code count} bytes taken by this call. */
+    private void unconsume(ByteBuffer[] srcs, int offset, int length, int count) {
+        int left = count;
+        for (int i = length - 1; i >= 0 && left > 0; i--) {
             ByteBuffer b = srcs[offset + i];
-            if (b.position() > starts[i]) {
-                b.position(b.position() - 1);
-                return;
+            int k = Math.min(left, b.position() - starts[i]);
+            if (k > 0) {
+                b.position(b.position() - k);
+                left -= k;
             }
         }
     }

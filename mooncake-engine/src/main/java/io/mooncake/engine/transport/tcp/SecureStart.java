@@ -79,7 +79,8 @@ final class SecureStart implements IoLoop.Handler {
             return;
         }
         deadline = timer.schedule(() -> loop.execute(() -> finish(AuthenticationException.Reason.NO_PROOF,
-                (tlsDone ? "no proof" : "no TLS handshake") + " within " + timeout.toMillis() + " ms")), timeout);
+                (tlsDone ? "no proof" : "no TLS handshake (" + tls.state() + ")") + " within " + timeout.toMillis()
+                        + " ms")), timeout);
         step();
     }
 
