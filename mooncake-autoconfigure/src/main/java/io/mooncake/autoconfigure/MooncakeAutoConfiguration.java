@@ -41,9 +41,9 @@ public final class MooncakeAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     EngineConfig mooncakeEngineConfig(MooncakeProperties properties, ObjectProvider<EngineConfigCustomizer> customizers,
-            Environment environment) {
-        return new MooncakeEngineConfigFactory(properties, environment).create(systemEnvironment(environment),
-                customizers.orderedStream().toList());
+            Environment environment, ObjectProvider<org.springframework.boot.ssl.SslBundles> sslBundles) {
+        return new MooncakeEngineConfigFactory(properties, environment).sslBundles(sslBundles.getIfAvailable())
+            .create(systemEnvironment(environment), customizers.orderedStream().toList());
     }
 
     @Bean(destroyMethod = "close")

@@ -23,6 +23,8 @@ final class MooncakeEngineConfigFactory {
 
     private final Environment environment;
 
+    private org.springframework.boot.ssl.SslBundles sslBundles;
+
     MooncakeEngineConfigFactory(MooncakeProperties properties, Environment environment) {
         this.properties = properties;
         this.environment = environment;
@@ -55,6 +57,10 @@ final class MooncakeEngineConfigFactory {
         map.from(p::getTcpDataPort).to(builder::tcpDataPort);
         map.from(p::getRpcPortRange).to((range) -> builder.rpcPortRange(range.getMin(), range.getMax()));
         map.from(p::getBindAddress).to(builder::bindAddress);
+        map.from(p.getAuth()::getSecret).whenHasText().to((secret) -> authSecret(builder, secret));
+        if (p.getTls().isEnabled()) {
+            tls(builder, p.getTls());
+        }
         map.from(p::getIoThreads).to(builder::ioThreads);
         map.from(p::getConnectionsPerPeer).to(builder::connectionsPerPeer);
         map.from(p::getSliceSize).as((size) -> toInt("mooncake.slice-size", size)).to(builder::sliceSize);
@@ -83,6 +89,62 @@ final class MooncakeEngineConfigFactory {
             return builder.build();
         } catch (MooncakeException ex) {
             throw translate(ex);
+        }
+    }
+
+    /** Spring Boot's SSL bundles, for {@code mooncake.tls.bundle}; {@code null} when the application has none. */
+    MooncakeEngineConfigFactory sslBundles(org.springframework.boot.ssl.SslBundles bundles) {
+        this.sslBundles = bundles;
+        return this;
+    }
+
+    /** TLS from an SSL bundle, or from the key store or PEM properties; errors name the property. */
+    private void tls(EngineConfig.Builder builder, MooncakeProperties.Tls tls) {
+        if (tls.getBundle() != null && !tls.getBundle().isBlank()) {
+            if (this.sslBundles == null) {
+                throw new InvalidConfigurationPropertyValueException("mooncake.tls.bundle", tls.getBundle(),
+                        "No SSL bundles are configured in this application: define spring.ssl.bundle.pem."
+                                + tls.getBundle() + ".* or spring.ssl.bundle.jks." + tls.getBundle()
+                                + ".*, or use mooncake.tls.key-store / mooncake.tls.certificate.");
+            }
+            try {
+                builder.tls(this.sslBundles.getBundle(tls.getBundle()).createSslContext());
+            } catch (RuntimeException ex) {
+                throw new InvalidConfigurationPropertyValueException("mooncake.tls.bundle", tls.getBundle(),
+                        "Cannot use SSL bundle '" + tls.getBundle() + "': " + ex.getMessage());
+            }
+            return;
+        }
+        try {
+            builder.tls(new io.mooncake.engine.security.TlsOptions(tls.getKeyStore(), tls.getKeyStorePassword(),
+                    tls.getTrustStore(), tls.getTrustStorePassword(), tls.getCertificate(), tls.getPrivateKey(),
+                    tls.getTrustCertificates()));
+        } catch (MooncakeException ex) {
+            String message = ex.getMessage();
+            String property = message.startsWith("mooncake.tls") ? message.substring(0, message.indexOf(' '))
+                    : "mooncake.tls.enabled";
+            throw new InvalidConfigurationPropertyValueException(property,
+                    property.endsWith("password") ? "******" : String.valueOf(valueOf(tls, property)), message);
+        }
+    }
+
+    private static Object valueOf(MooncakeProperties.Tls tls, String property) {
+        return switch (property) {
+            case "mooncake.tls.key-store" -> tls.getKeyStore();
+            case "mooncake.tls.trust-store" -> tls.getTrustStore();
+            case "mooncake.tls.certificate" -> tls.getCertificate();
+            case "mooncake.tls.private-key" -> tls.getPrivateKey();
+            case "mooncake.tls.trust-certificates" -> tls.getTrustCertificates();
+            default -> "true";
+        };
+    }
+
+    /** The secret's value is never part of the error: only its origin and length. */
+    private void authSecret(EngineConfig.Builder builder, String secret) {
+        try {
+            builder.authSecret(io.mooncake.engine.security.SharedSecret.of(secret, "mooncake.auth.secret"));
+        } catch (MooncakeException ex) {
+            throw new InvalidConfigurationPropertyValueException("mooncake.auth.secret", "******", ex.getMessage());
         }
     }
 

@@ -100,9 +100,20 @@ public class MooncakeProperties {
     private final Cxl cxl = new Cxl();
 
     /**
-     * Address the listeners bind to. Binds the wildcard address when unset.
+     * Address the handshake and data listeners bind to. Binds the advertised address when unset;
+     * 0.0.0.0 binds every interface, as the reference does.
      */
     private String bindAddress;
+
+    /**
+     * Peer authentication.
+     */
+    private final Auth auth = new Auth();
+
+    /**
+     * TLS on handshake and tcp data connections.
+     */
+    private final Tls tls = new Tls();
 
     /**
      * Number of I/O threads shared by all tcp connections. Defaults to the number of processors,
@@ -312,6 +323,14 @@ public class MooncakeProperties {
         return this.cxl;
     }
 
+    public Auth getAuth() {
+        return this.auth;
+    }
+
+    public Tls getTls() {
+        return this.tls;
+    }
+
     public RpcPortRange getRpcPortRange() {
         return this.rpcPortRange;
     }
@@ -477,6 +496,161 @@ public class MooncakeProperties {
     }
 
     /** Range random listener ports are picked from. */
+    public static class Auth {
+
+        /**
+         * Shared secret every handshake and tcp data connection must prove (HMAC-SHA256
+         * challenge-response) before it is served; at least 16 bytes, the same on every node.
+         * Authentication is off when unset (reference-compatible). Best set from a Kubernetes Secret
+         * through MOONCAKE_AUTH_SECRET.
+         */
+        private String secret;
+
+        public String getSecret() {
+            return this.secret;
+        }
+
+        public void setSecret(String secret) {
+            this.secret = secret;
+        }
+
+        @Override
+        public String toString() {
+            return "Auth[secret=" + ((this.secret == null || this.secret.isBlank()) ? "unset" : "******") + "]";
+        }
+
+    }
+
+    public static class Tls {
+
+        /**
+         * Whether handshake and tcp data connections run TLS 1.3, every node presenting a certificate
+         * its peers trust (mutual TLS). Every node of the cluster must agree.
+         */
+        private boolean enabled;
+
+        /**
+         * Name of a Spring Boot SSL bundle (spring.ssl.bundle.*) with this node's key and the trusted
+         * certificates. Wins over the key store and PEM properties below.
+         */
+        private String bundle;
+
+        /**
+         * PKCS12 (or .jks) file with this node's private key and certificate chain.
+         */
+        private String keyStore;
+
+        /**
+         * Password of the key store.
+         */
+        private String keyStorePassword;
+
+        /**
+         * PKCS12 (or .jks) file of trusted certificates. The key store's own certificates are trusted
+         * when unset.
+         */
+        private String trustStore;
+
+        /**
+         * Password of the trust store.
+         */
+        private String trustStorePassword;
+
+        /**
+         * PEM file with this node's certificate chain (instead of a key store).
+         */
+        private String certificate;
+
+        /**
+         * PEM file with this node's unencrypted PKCS#8 private key.
+         */
+        private String privateKey;
+
+        /**
+         * PEM file of the CA certificates that signed the peers' certificates.
+         */
+        private String trustCertificates;
+
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getBundle() {
+            return this.bundle;
+        }
+
+        public void setBundle(String bundle) {
+            this.bundle = bundle;
+        }
+
+        public String getKeyStore() {
+            return this.keyStore;
+        }
+
+        public void setKeyStore(String keyStore) {
+            this.keyStore = keyStore;
+        }
+
+        public String getKeyStorePassword() {
+            return this.keyStorePassword;
+        }
+
+        public void setKeyStorePassword(String keyStorePassword) {
+            this.keyStorePassword = keyStorePassword;
+        }
+
+        public String getTrustStore() {
+            return this.trustStore;
+        }
+
+        public void setTrustStore(String trustStore) {
+            this.trustStore = trustStore;
+        }
+
+        public String getTrustStorePassword() {
+            return this.trustStorePassword;
+        }
+
+        public void setTrustStorePassword(String trustStorePassword) {
+            this.trustStorePassword = trustStorePassword;
+        }
+
+        public String getCertificate() {
+            return this.certificate;
+        }
+
+        public void setCertificate(String certificate) {
+            this.certificate = certificate;
+        }
+
+        public String getPrivateKey() {
+            return this.privateKey;
+        }
+
+        public void setPrivateKey(String privateKey) {
+            this.privateKey = privateKey;
+        }
+
+        public String getTrustCertificates() {
+            return this.trustCertificates;
+        }
+
+        public void setTrustCertificates(String trustCertificates) {
+            this.trustCertificates = trustCertificates;
+        }
+
+        @Override
+        public String toString() {
+            return "Tls[enabled=" + this.enabled + ", bundle=" + this.bundle + ", keyStore=" + this.keyStore
+                    + ", trustStore=" + this.trustStore + ", certificate=" + this.certificate + ", passwords redacted]";
+        }
+
+    }
+
     public static class RpcPortRange {
 
         /**

@@ -87,6 +87,14 @@ class ConfigurationPrecedenceTests {
     }
 
     @Test
+    void row2TheSharedSecretComesFromItsVariableAndNeverShows() {
+        EngineConfig config = run(Map.of("MOONCAKE_AUTH_SECRET", "from-env-secret-0123456789"));
+        assertThat(config.authSecret()).isNotNull();
+        assertThat(config.toString()).contains("auth=on").doesNotContain("from-env-secret");
+        assertThat(run(Map.of()).authSecret()).isNull();
+    }
+
+    @Test
     void row2SpringRelaxedVariableBeatsTheReferenceName() {
         EngineConfig config = run(Map.of("MOONCAKE_DEVICE_NAME", "spring-name", "MOONCAKE_DEVICE", "reference-name"));
         assertThat(config.deviceNames()).containsExactly("spring-name");

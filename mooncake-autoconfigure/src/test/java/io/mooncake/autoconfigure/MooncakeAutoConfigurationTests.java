@@ -76,7 +76,8 @@ class MooncakeAutoConfigurationTests {
                 "mooncake.connect-timeout=3s", "mooncake.handshake-timeout=7s", "mooncake.handshake-max-length=2m",
                 "mooncake.tcp-proto-version=1", "mooncake.cluster-id=team-a", "mooncake.fallback-to-tcp=false",
                 "mooncake.force-tcp=true", "mooncake.force-hca=true", "mooncake.force-mnnvl=true",
-                "mooncake.intranode-nvlink=true", "mooncake.metadata-refresh-interval=60s", "mooncake.metadata-ttl=20s")
+                "mooncake.intranode-nvlink=true", "mooncake.metadata-refresh-interval=60s", "mooncake.metadata-ttl=20s",
+                "mooncake.auth.secret=mapped-secret-0123456789")
             .run((context) -> {
                 EngineConfig c = context.getBean(EngineConfig.class);
                 assertThat(c.localHostname()).isEqualTo("node-a");
@@ -105,6 +106,8 @@ class MooncakeAutoConfigurationTests {
                 assertThat(c.intranodeNvlink()).isTrue();
                 assertThat(c.metadataRefreshInterval()).isEqualTo(Duration.ofSeconds(60));
                 assertThat(c.metadataTtl()).isEqualTo(Duration.ofSeconds(20));
+                assertThat(c.authSecret()).isNotNull();
+                assertThat(c.toString()).contains("auth=on").doesNotContain("mapped-secret");
             });
     }
 

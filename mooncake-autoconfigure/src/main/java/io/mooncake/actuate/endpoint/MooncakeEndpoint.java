@@ -53,7 +53,16 @@ public class MooncakeEndpoint {
                 new MetadataDescriptor(this.engine.metadataDescription(), this.engine.metadataReachable()),
                 selection(selection), this.engine.transportStats(), memory(this.engine.registeredMemory()),
                 peers(this.engine.peers()), traffic(this.engine.stats()),
-                (this.hardware != null) ? this.hardware.describe() : null);
+                (this.hardware != null) ? this.hardware.describe() : null, security(this.engine));
+    }
+
+    /** Authentication and bind address in words; never the secret. */
+    private static SecurityDescriptor security(MooncakeEngine engine) {
+        io.mooncake.engine.security.PeerAuthentication auth = engine.authentication();
+        io.mooncake.engine.core.BindAddress bind = engine.bindAddress();
+        return new SecurityDescriptor(auth.enabled() ? "on" : "off", auth.tls() ? "on" : "off", auth.describe(),
+                (bind != null) ? bind.describe() : null, (bind != null) ? bind.how() : null,
+                (bind != null) ? bind.warning() : null, engine.stats().rejectedConnections());
     }
 
     private static SelectionDescriptor selection(SelectionReport report) {
@@ -120,11 +129,27 @@ public class MooncakeEndpoint {
      * @param peers opened remote segments
      * @param traffic bytes and requests so far
      * @param hardware probes and topology; {@code null} without mooncake-native
+     * @param security whether peers must authenticate, where the listeners bind, refused connections
      */
     public record MooncakeDescriptor(String segment, AddressDescriptor advertised, MetadataDescriptor metadata, SelectionDescriptor selection,
             Map<String, Map<String, Object>> transports, List<MemoryDescriptor> registeredMemory,
-            List<PeerDescriptor> peers, TrafficDescriptor traffic, HardwareDescriptor hardware)
-            implements OperationResponseBody {
+            List<PeerDescriptor> peers, TrafficDescriptor traffic, HardwareDescriptor hardware,
+            SecurityDescriptor security) implements OperationResponseBody {
+    }
+
+    /**
+     * Who may talk to this node.
+     *
+     * @param authentication {@code on} when peers must prove the shared secret, else {@code off}
+     * @param tls {@code on} when handshake and data connections run (mutual) TLS, else {@code off}
+     * @param description what that means, in plain words
+     * @param bindAddress the address the listeners bind ({@code 0.0.0.0 (every interface)} for the wildcard)
+     * @param bindHow how it was chosen
+     * @param bindWarning why the listeners are more exposed than advertised, or {@code null}
+     * @param rejectedConnections inbound connections refused, by {@code port:REASON}
+     */
+    public record SecurityDescriptor(String authentication, String tls, String description, String bindAddress, String bindHow,
+            String bindWarning, Map<String, Long> rejectedConnections) {
     }
 
     /**

@@ -8,6 +8,8 @@ import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.mooncake.engine.api.OpCode;
 import io.mooncake.engine.core.MooncakeEngine;
+import io.mooncake.engine.security.AuthenticationException;
+import io.mooncake.engine.security.PeerAuthentication;
 import io.mooncake.engine.select.SelectionReport;
 import io.mooncake.engine.stats.FailureKind;
 import io.mooncake.engine.stats.HandshakeDrop;
@@ -97,6 +99,7 @@ public final class MooncakeEngineMeterBinder implements MeterBinder {
                 .tags("reason", reason.name())
                 .register(registry);
         }
+        bindRejectedConnections(registry, stats);
         for (SelectionReport.Decision d : selection.decisions()) {
             String reason = fallbackReason(d);
             if (reason != null) {
@@ -109,6 +112,23 @@ public final class MooncakeEngineMeterBinder implements MeterBinder {
         }
         if (this.transfers != null) {
             this.transfers.bindTo(registry, protocols);
+        }
+    }
+
+    /**
+     * {@code mooncake.connections.rejected{port,reason}}: inbound connections refused for not proving
+     * the shared secret (zero while authentication is off), one series per port and reason from the start.
+     */
+    private static void bindRejectedConnections(MeterRegistry registry, TransferStats stats) {
+        for (String port : new String[] { PeerAuthentication.HANDSHAKE, PeerAuthentication.TCP_DATA }) {
+            for (AuthenticationException.Reason reason : AuthenticationException.Reason.values()) {
+                FunctionCounter.builder(MooncakeMeters.CONNECTIONS_REJECTED.meterName(), stats,
+                        (s) -> s.rejectedConnections(port, reason.name()))
+                    .description("Inbound Mooncake connections refused before anything was served: the peer did "
+                            + "not prove the shared secret (mooncake.auth.secret)")
+                    .tags("port", port, "reason", reason.name())
+                    .register(registry);
+            }
         }
     }
 

@@ -34,6 +34,12 @@ public enum MooncakeMeters {
     /** Counter, tags from, to, reason: protocols the engine replaced at startup. */
     TRANSPORT_FALLBACKS("mooncake.transport.fallbacks"),
 
+    /**
+     * FunctionCounter, tags port ({@code handshake}, {@code tcp-data}), reason ({@code NOT_AUTHENTICATING},
+     * {@code WRONG_PROOF}, {@code NO_PROOF}): inbound connections refused for not proving the shared secret.
+     */
+    CONNECTIONS_REJECTED("mooncake.connections.rejected"),
+
     /** Gauge: 1 when the metadata service answered its last call, else 0. */
     METADATA_REACHABLE("mooncake.metadata.reachable"),
 

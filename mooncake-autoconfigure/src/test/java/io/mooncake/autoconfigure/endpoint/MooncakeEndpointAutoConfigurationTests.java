@@ -67,6 +67,41 @@ class MooncakeEndpointAutoConfigurationTests {
     }
 
     @Test
+    void endpointSaysInPlainWordsWhetherPeersMustAuthenticateAndNeverShowsTheSecret() {
+        this.contextRunner.run((context) -> {
+            MooncakeDescriptor d = context.getBean(MooncakeEndpoint.class).mooncake();
+            assertThat(d.security().authentication()).isEqualTo("off");
+            assertThat(d.security().description()).startsWith("off: anyone who reaches");
+            assertThat(d.security().bindAddress()).isEqualTo("127.0.0.1");
+            assertThat(d.security().bindHow()).contains("advertised");
+        });
+        String secret = "endpoint-test-secret-0123456789";
+        this.contextRunner.withPropertyValues("mooncake.auth.secret=" + secret).run((context) -> {
+            MooncakeDescriptor d = context.getBean(MooncakeEndpoint.class).mooncake();
+            assertThat(d.security().authentication()).isEqualTo("on");
+            assertThat(d.security().description()).startsWith("on: every handshake and tcp data connection");
+            assertThat(d.security().rejectedConnections()).isEmpty();
+            String json = JsonMapper.builder().build().writeValueAsString(d);
+            assertThat(json).doesNotContain(secret);
+            assertThat(context.getBean(io.mooncake.autoconfigure.MooncakeProperties.class).getAuth().toString())
+                .doesNotContain(secret);
+        });
+    }
+
+    @Test
+    void aShortSecretFailsStartupNamingThePropertyButNotTheValue() {
+        this.contextRunner.withPropertyValues("mooncake.auth.secret=tooshort").run((context) -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("mooncake.auth.secret");
+            Throwable t = context.getStartupFailure();
+            while (t != null) {
+                assertThat(String.valueOf(t.getMessage())).doesNotContain("tooshort");
+                t = t.getCause();
+            }
+        });
+    }
+
+    @Test
     void aFixedTcpDataPortIsUsedAndShown() throws java.io.IOException {
         int port;
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {

@@ -29,6 +29,27 @@ class MooncakeMetricsAutoConfigurationTests {
         .withPropertyValues("mooncake.local-hostname=127.0.0.1", "mooncake.io-threads=1");
 
     @Test
+    void refusedConnectionsAreCountedByPortAndReason() throws Exception {
+        this.contextRunner.withPropertyValues("mooncake.auth.secret=metrics-test-secret-0123456789").run((context) -> {
+            MooncakeEngine engine = context.getBean(MooncakeEngine.class);
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            assertThat(registry.get("mooncake.connections.rejected").tags("port", "tcp-data", "reason",
+                    "NOT_AUTHENTICATING").functionCounter().count()).isZero();
+            // a peer without the secret: sends a request header where the response to the challenge belongs
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", engine.localDescriptor().tcpDataPort())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(new byte[72]);
+                while (s.getInputStream().read() >= 0) {
+                    // until the engine closes
+                }
+            }
+            // counted before the engine closes the connection
+            assertThat(registry.get("mooncake.connections.rejected").tags("port", "tcp-data", "reason",
+                    "NOT_AUTHENTICATING").functionCounter().count()).isEqualTo(1.0);
+        });
+    }
+
+    @Test
     void engineIsStartedWithTheListenerAndItsTrafficIsMeasured() {
         this.contextRunner.run((context) -> {
             assertThat(context).hasSingleBean(MooncakeTransferMetrics.class)

@@ -72,6 +72,7 @@ public final class TransferEngineBench {
         DEFAULTS.put("auto_discovery", "false");
         // Not in the reference:
         DEFAULTS.put("baseline", "none");
+        DEFAULTS.put("warmup", "0");
         DEFAULTS.put("baseline_port", "17999");
         DEFAULTS.put("handshake_port", "0");
         DEFAULTS.put("io_threads", "0");
@@ -203,7 +204,8 @@ public final class TransferEngineBench {
                         + " (seed " + seed + ")");
             }
             long runSeed = seed;
-            Run run = run(threads, duration, batchLatency, tid -> {
+            double warmup = Double.parseDouble(flags.get("warmup"));
+            WorkerFactory work = tid -> {
                 if (verify) {
                     return new Verifier(engine, buffer.address(), seg.id(), remoteBase, tid, threads, batchSize, block,
                             runSeed);
@@ -221,7 +223,12 @@ public final class TransferEngineBench {
                     }
                     return true;
                 };
-            });
+            };
+            if (warmup > 0) {
+                // --warmup: the same workload first, not counted (JIT-compiled paths, e.g. TLS ciphers)
+                stopIfFailed(run(threads, warmup, new LatencyHistogram(), work), warmup);
+            }
+            Run run = run(threads, duration, batchLatency, work);
             stopIfFailed(run, duration);
             report(flags, run, batchSize, block, batchLatency, recordLatency ? latency : null);
             if (verify) {

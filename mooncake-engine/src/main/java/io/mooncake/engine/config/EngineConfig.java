@@ -46,6 +46,8 @@ public final class EngineConfig {
     private final int maxRpcPort;
     private final int tcpDataPort;
     private final String bindAddress;
+    private final io.mooncake.engine.security.SharedSecret authSecret;
+    private final javax.net.ssl.SSLContext tls;
     private final int ioThreads;
     private final int connectionsPerPeer;
     private final int sliceSize;
@@ -79,6 +81,8 @@ public final class EngineConfig {
         this.maxRpcPort = b.maxRpcPort;
         this.tcpDataPort = b.tcpDataPort;
         this.bindAddress = b.bindAddress;
+        this.authSecret = b.authSecret;
+        this.tls = b.tls;
         this.ioThreads = b.ioThreads;
         this.connectionsPerPeer = b.connectionsPerPeer;
         this.sliceSize = b.sliceSize;
@@ -150,9 +154,29 @@ public final class EngineConfig {
         return tcpDataPort;
     }
 
-    /** Address the listeners bind to ({@code MC_TCP_BIND_ADDRESS}); {@code null} binds the wildcard address. */
+    /**
+     * Address the listeners bind to ({@code MC_TCP_BIND_ADDRESS}); {@code 0.0.0.0} or {@code ::} binds
+     * every interface (the reference's default); {@code null} binds the advertised address.
+     */
     public String bindAddress() {
         return bindAddress;
+    }
+
+    /**
+     * The secret every handshake and data connection must prove ({@code mooncake.auth.secret},
+     * {@code MOONCAKE_AUTH_SECRET}); {@code null}: no authentication, as the reference. Its
+     * {@code toString} is redacted.
+     */
+    public io.mooncake.engine.security.SharedSecret authSecret() {
+        return authSecret;
+    }
+
+    /**
+     * The TLS context of handshake and data connections ({@code mooncake.tls.*}); {@code null}:
+     * plain connections, as the reference.
+     */
+    public javax.net.ssl.SSLContext tls() {
+        return tls;
     }
 
     /** Number of NIO I/O threads shared by all tcp connections. */
@@ -283,7 +307,9 @@ public final class EngineConfig {
         return "EngineConfig{localHostname=" + localHostname + ", metadataServer=" + metadataServer + ", protocols="
                 + protocols + ", deviceNames=" + deviceNames + ", handshakePort=" + handshakePort + ", tcpDataPort="
                 + tcpDataPort + ", ioThreads=" + ioThreads + ", connectionsPerPeer=" + connectionsPerPeer
-                + ", sliceSize=" + sliceSize + ", transferTimeout=" + transferTimeout + "}";
+                + ", sliceSize=" + sliceSize + ", transferTimeout=" + transferTimeout + ", bindAddress="
+                + (bindAddress == null ? "advertised" : bindAddress) + ", auth=" + (authSecret == null ? "off" : "on") + ", tls=" + (tls == null ? "off" : "on")
+                + "}";
     }
 
     /** Mutable builder; {@link #build()} validates. Not thread-safe. */
@@ -297,6 +323,8 @@ public final class EngineConfig {
         private int maxRpcPort = DEFAULT_MAX_RPC_PORT;
         private int tcpDataPort;
         private String bindAddress;
+        private io.mooncake.engine.security.SharedSecret authSecret;
+        private javax.net.ssl.SSLContext tls;
         private int ioThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         private int connectionsPerPeer = DEFAULT_CONNECTIONS_PER_PEER;
         private int sliceSize = DEFAULT_SLICE_SIZE;
@@ -333,6 +361,8 @@ public final class EngineConfig {
             maxRpcPort = c.maxRpcPort;
             tcpDataPort = c.tcpDataPort;
             bindAddress = c.bindAddress;
+            authSecret = c.authSecret;
+            tls = c.tls;
             ioThreads = c.ioThreads;
             connectionsPerPeer = c.connectionsPerPeer;
             sliceSize = c.sliceSize;
@@ -404,6 +434,38 @@ public final class EngineConfig {
 
         public Builder tcpDataPort(int v) {
             tcpDataPort = v;
+            return this;
+        }
+
+        /**
+         * The shared secret peers must prove; {@code null} or blank turns authentication off.
+         *
+         * @throws MooncakeException when it is shorter than 16 bytes
+         */
+        public Builder authSecret(String v) {
+            authSecret = v == null || v.isBlank() ? null
+                    : io.mooncake.engine.security.SharedSecret.of(v, "mooncake.auth.secret (MOONCAKE_AUTH_SECRET)");
+            return this;
+        }
+
+        /**
+         * TLS for handshake and data connections from this key material (loaded now: a bad file or
+         * password fails here, naming the property); {@code null} turns TLS off.
+         */
+        public Builder tls(io.mooncake.engine.security.TlsOptions v) {
+            tls = v == null ? null : v.createContext();
+            return this;
+        }
+
+        /** TLS for handshake and data connections with this context; {@code null} turns TLS off. */
+        public Builder tls(javax.net.ssl.SSLContext v) {
+            tls = v;
+            return this;
+        }
+
+        /** The shared secret peers must prove; {@code null} turns authentication off. */
+        public Builder authSecret(io.mooncake.engine.security.SharedSecret v) {
+            authSecret = v;
             return this;
         }
 

@@ -21,6 +21,10 @@ public final class EnvironmentVariables {
     public static final String MC_MAX_RPC_PORT = "MC_MAX_RPC_PORT";
     public static final String MC_HANDSHAKE_PORT = "MC_HANDSHAKE_PORT";
     public static final String MC_TCP_BIND_ADDRESS = "MC_TCP_BIND_ADDRESS";
+    /** The shared secret peers must prove (this project's; {@code mooncake.auth.secret}). */
+    public static final String MOONCAKE_AUTH_SECRET = "MOONCAKE_AUTH_SECRET";
+    /** Whether handshake and data connections run TLS (this project's; {@code mooncake.tls.enabled}). */
+    public static final String MOONCAKE_TLS_ENABLED = "MOONCAKE_TLS_ENABLED";
     public static final String MC_HANDSHAKE_CONNECT_TIMEOUT = "MC_HANDSHAKE_CONNECT_TIMEOUT";
     public static final String MC_HANDSHAKE_MAX_LENGTH = "MC_HANDSHAKE_MAX_LENGTH";
     public static final String MC_TCP_PROTO = "MC_TCP_PROTO";
@@ -56,6 +60,16 @@ public final class EnvironmentVariables {
         String bind = env.get(MC_TCP_BIND_ADDRESS);
         if (bind != null && !bind.isBlank()) {
             b.bindAddress(bind);
+        }
+        String secret = env.get(MOONCAKE_AUTH_SECRET);
+        if (secret != null && !secret.isBlank()) {
+            b.authSecret(secret);
+        }
+        if (flag(env, MOONCAKE_TLS_ENABLED)) {
+            b.tls(new io.mooncake.engine.security.TlsOptions(env.get("MOONCAKE_TLS_KEY_STORE"),
+                    env.get("MOONCAKE_TLS_KEY_STORE_PASSWORD"), env.get("MOONCAKE_TLS_TRUST_STORE"),
+                    env.get("MOONCAKE_TLS_TRUST_STORE_PASSWORD"), env.get("MOONCAKE_TLS_CERTIFICATE"),
+                    env.get("MOONCAKE_TLS_PRIVATE_KEY"), env.get("MOONCAKE_TLS_TRUST_CERTIFICATES")));
         }
         Integer connectTimeout = intVar(env, MC_HANDSHAKE_CONNECT_TIMEOUT, null);
         if (connectTimeout != null) {

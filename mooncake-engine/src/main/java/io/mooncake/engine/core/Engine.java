@@ -34,6 +34,7 @@ import io.mooncake.engine.metadata.kv.SegmentDirectories;
 import io.mooncake.engine.metadata.p2p.P2pSegmentDirectory;
 import io.mooncake.engine.rpc.HandshakeClient;
 import io.mooncake.engine.rpc.HandshakeServer;
+import io.mooncake.engine.security.PeerAuthentication;
 import io.mooncake.engine.rpc.HandshakeType;
 import io.mooncake.engine.select.SelectionReport;
 import io.mooncake.engine.stats.FailureKind;
@@ -94,6 +95,8 @@ final class Engine implements MooncakeEngine {
     private String segmentName;
     private String advertisedHost;
     private AdvertisedAddress address;
+    private BindAddress bind;
+    private final PeerAuthentication authentication;
     private volatile SegmentDescriptor localDescriptor;
     private volatile boolean started;
     /** Deadline of new batches: the configured one until changed at run time. */
@@ -108,6 +111,8 @@ final class Engine implements MooncakeEngine {
         this.memory = new LocalMemory(registry, config.transferTimeout(), transports, this::republish, loader);
         this.handshakeService = new HandshakeService(() -> localDescriptor, transports, listener,
                 config.notifyQueueCapacity(), config.notifyQueueMaxBytes());
+        this.authentication = PeerAuthentication.of(config.authSecret(), config.tls(), config.connectTimeout(),
+                this.listener::onConnectionRejected);
     }
 
     /** Starts an engine; on failure, everything opened so far is closed again. */
@@ -136,11 +141,13 @@ final class Engine implements MooncakeEngine {
                     + "handshake listens on {}", config.localHostname(), hostPort.port(), config.handshakePort(),
                     config.handshakePort());
         }
+        bind = BindAddress.choose(config.bindAddress(), advertisedHost);
         handshakeClient = new HandshakeClient(config.connectTimeout(), config.handshakeTimeout(),
-                config.handshakeMaxLength());
-        handshake = HandshakeServer.start(config.bindAddress(), port, config.minRpcPort(), config.maxRpcPort(),
+                config.handshakeMaxLength(), authentication);
+        handshake = HandshakeServer.start(bind.address(), port, config.minRpcPort(), config.maxRpcPort(),
                 128, handshakeService::handle, config.handshakeMaxLength(), config.handshakeTimeout(),
-                HandshakeServer.DEFAULT_MAX_CONNECTIONS, HandshakeServer.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, listener);
+                HandshakeServer.DEFAULT_MAX_CONNECTIONS, HandshakeServer.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, listener,
+                authentication);
         segmentName = metadata.isP2p() ? hostPort.format(handshake.port()) : config.localHostname().trim();
 
         transports.start(new Context(), Engine.class.getClassLoader());
@@ -168,6 +175,11 @@ final class Engine implements MooncakeEngine {
         } else if (address.warning() != null) {
             log.warn("Mooncake advertised address: {}", address.warning());
         }
+        log.info("Mooncake listeners bind {}: {}", bind.describe(), bind.how());
+        if (bind.warning() != null) {
+            log.warn("Mooncake bind address: {}", bind.warning());
+        }
+        log.info("Mooncake authentication {}", authentication.describe());
         log.info("Mooncake transfer engine ready: segment {}, {}, address {} (handshake port {}, tcp data port {}), "
                 + "metadata {}", segmentName, protocolSummary(transports.selection()), advertisedHost,
                 handshake.port(), dataPortText(localDescriptor), directory.describe());
@@ -183,6 +195,16 @@ final class Engine implements MooncakeEngine {
         @Override
         public MemoryRegistry memory() {
             return registry;
+        }
+
+        @Override
+        public PeerAuthentication authentication() {
+            return authentication;
+        }
+
+        @Override
+        public String bindAddress() {
+            return bind.address();
         }
 
         @Override
@@ -306,6 +328,16 @@ final class Engine implements MooncakeEngine {
     @Override
     public AdvertisedAddress advertisedAddress() {
         return address;
+    }
+
+    @Override
+    public BindAddress bindAddress() {
+        return bind;
+    }
+
+    @Override
+    public PeerAuthentication authentication() {
+        return authentication;
     }
 
     @Override

@@ -55,6 +55,19 @@ public interface MooncakeEngine extends TransferEngine {
         return null;
     }
 
+    /** The address the listeners bind and why; {@code null} for engines that do not listen. */
+    default BindAddress bindAddress() {
+        return null;
+    }
+
+    /**
+     * Whether peers must prove the shared secret, and how many connections were refused; off for
+     * engines that do not listen.
+     */
+    default io.mooncake.engine.security.PeerAuthentication authentication() {
+        return io.mooncake.engine.security.PeerAuthentication.disabled();
+    }
+
     /** The deadline of new batches (plus 1 ns per byte): {@code config().transferTimeout()} unless changed. */
     java.time.Duration transferTimeout();
 

@@ -2,6 +2,7 @@ package io.mooncake.engine.rpc;
 
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
+import io.mooncake.engine.security.PeerAuthentication;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -24,11 +25,19 @@ public final class HandshakeClient {
     private final int connectTimeoutMillis;
     private final int timeoutMillis;
     private final int maxLength;
+    private final PeerAuthentication authentication;
 
     public HandshakeClient(Duration connectTimeout, Duration timeout, int maxLength) {
+        this(connectTimeout, timeout, maxLength, PeerAuthentication.disabled());
+    }
+
+    /** A client that proves the shared secret on every connection when {@code authentication} is on. */
+    public HandshakeClient(Duration connectTimeout, Duration timeout, int maxLength,
+            PeerAuthentication authentication) {
         this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
         this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
         this.maxLength = maxLength;
+        this.authentication = authentication;
     }
 
     /**
@@ -53,8 +62,9 @@ public final class HandshakeClient {
             s.connect(address, connectTimeoutMillis);
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             s.setSoTimeout(timeoutMillis);
-            request.writeTo(s.getOutputStream());
-            HandshakeFrame reply = HandshakeFrame.readFrom(new DeadlineInput(s, deadline), maxLength);
+            Socket io = authentication.guarded() ? authentication.prove(s, PeerAuthentication.HANDSHAKE, peer) : s;
+            request.writeTo(io.getOutputStream());
+            HandshakeFrame reply = HandshakeFrame.readFrom(new DeadlineInput(io, deadline), maxLength);
             if (reply.type() != request.type() || reply.legacy() != request.legacy()) {
                 throw new MooncakeException(ErrorCode.SOCKET, "peer " + peer + " answered a " + request.type()
                         + " request with a " + reply.type() + " reply");

@@ -55,6 +55,11 @@ public record HandshakeFrame(HandshakeType type, String json, boolean legacy) {
         if (prefix.length < PREFIX) {
             throw new EOFException("handshake frame ended after " + prefix.length + " of 8 length bytes");
         }
+        if (prefix[0] == 'M' && prefix[1] == 'C' && prefix[2] == 'A' && prefix[3] == '1') {
+            throw new MooncakeException(ErrorCode.REJECT_HANDSHAKE, "the peer sent an authentication message "
+                    + "instead of a handshake frame: one side sets mooncake.auth.secret (MOONCAKE_AUTH_SECRET) and "
+                    + "the other does not; set the same secret on every node");
+        }
         int length = checkLength(ByteBuffer.wrap(prefix).order(ByteOrder.LITTLE_ENDIAN).getLong(), maxLength);
         byte[] payload = in.readNBytes(length);
         if (payload.length < length) {

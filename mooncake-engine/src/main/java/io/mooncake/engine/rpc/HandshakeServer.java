@@ -2,6 +2,10 @@ package io.mooncake.engine.rpc;
 
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
+import io.mooncake.engine.security.AuthExchange;
+import io.mooncake.engine.security.AuthenticationException;
+import io.mooncake.engine.security.PeerAuthentication;
+import io.mooncake.engine.security.TlsChannel;
 import io.mooncake.engine.stats.HandshakeDrop;
 import io.mooncake.engine.stats.TransferListener;
 import java.io.IOException;
@@ -10,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -81,6 +86,11 @@ public final class HandshakeServer implements AutoCloseable {
     private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private enum State {
+        /**
+         * Proving itself before anything is read as a request: the TLS handshake and/or the
+         * shared-secret exchange ({@code mooncake.tls}, {@code mooncake.auth.secret}).
+         */
+        AUTH,
         /** Reading the 8-byte length prefix. */
         PREFIX,
         /** Waiting for budget to buffer the body. */
@@ -112,10 +122,18 @@ public final class HandshakeServer implements AutoCloseable {
             this.channel = channel;
             this.address = address;
             this.deadline = deadline;
+            this.io = channel;
         }
 
+        /** What requests and replies go through: the channel, or TLS over it. */
+        ByteChannel io;
+        TlsChannel tls;
+        boolean tlsDone;
+        AuthExchange exchange;
+        ByteBuffer authIn;
+
         boolean readingRequest() {
-            return state == State.PREFIX || state == State.WAITING || state == State.BODY;
+            return state == State.AUTH || state == State.PREFIX || state == State.WAITING || state == State.BODY;
         }
 
         Object remote() {
@@ -148,10 +166,13 @@ public final class HandshakeServer implements AutoCloseable {
     private long warnedEvicted;
     private long warnedExpired;
     private volatile boolean closed;
+    private final PeerAuthentication authentication;
 
     private HandshakeServer(ServerSocketChannel server, HandshakeHandler handler, int maxLength, Duration timeout,
-            int maxConnections, int maxPerAddress, TransferListener listener) throws IOException {
+            int maxConnections, int maxPerAddress, TransferListener listener, PeerAuthentication authentication)
+            throws IOException {
         this.server = server;
+        this.authentication = authentication;
         this.listener = listener;
         this.port = ((InetSocketAddress) server.getLocalAddress()).getPort();
         this.handler = handler;
@@ -187,16 +208,18 @@ public final class HandshakeServer implements AutoCloseable {
     public static HandshakeServer start(String bindAddress, int port, int minPort, int maxPort, int backlog,
             HandshakeHandler handler, int maxLength, Duration timeout) {
         return start(bindAddress, port, minPort, maxPort, backlog, handler, maxLength, timeout, DEFAULT_MAX_CONNECTIONS,
-                DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, TransferListener.disabled());
+                DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, TransferListener.disabled(), PeerAuthentication.disabled());
     }
 
     /**
      * As {@link #start(String, int, int, int, int, HandshakeHandler, int, Duration)}, with the
-     * connection limits and a listener told of every connection closed before it was answered.
+     * connection limits, a listener told of every connection closed before it was answered, and
+     * the peer authentication every connection passes before its request is read (TLS and/or the
+     * shared-secret exchange, within the same deadline; {@link PeerAuthentication#disabled()} for none).
      */
     public static HandshakeServer start(String bindAddress, int port, int minPort, int maxPort, int backlog,
             HandshakeHandler handler, int maxLength, Duration timeout, int maxConnections, int maxPerAddress,
-            TransferListener listener) {
+            TransferListener listener, PeerAuthentication authentication) {
         ServerSocketChannel s = PortBinder.bind(bindAddress, port, minPort, maxPort, addr -> {
             ServerSocketChannel ch = ServerSocketChannel.open();
             try {
@@ -210,7 +233,7 @@ public final class HandshakeServer implements AutoCloseable {
         }, "handshake");
         try {
             HandshakeServer hs = new HandshakeServer(s, handler, maxLength, timeout, maxConnections, maxPerAddress,
-                    listener);
+                    listener, authentication);
             hs.io.start();
             return hs;
         } catch (IOException e) {
@@ -324,9 +347,23 @@ public final class HandshakeServer implements AutoCloseable {
                     evictOldest(connections, "the listener holds " + connections.size() + " connections (limit "
                             + maxConnections + ")");
                 }
+                if (authentication.guarded()) {
+                    c.state = State.AUTH;
+                    c.tls = authentication.tlsChannel(ch, false, null, 0);
+                    c.tlsDone = c.tls == null;
+                    c.io = c.tls != null ? c.tls : ch;
+                    c.exchange = authentication.serverExchangeIfEnabled(PeerAuthentication.HANDSHAKE);
+                    if (c.exchange != null) {
+                        c.authIn = ByteBuffer.allocate(AuthExchange.MAX_MESSAGE);
+                        c.authIn.limit(c.exchange.expected());
+                    }
+                }
                 c.key = ch.register(selector, SelectionKey.OP_READ, c);
                 connections.add(c);
                 byAddress.computeIfAbsent(address, a -> new ArrayDeque<>()).add(c); // an eviction may have emptied it
+                if (c.state == State.AUTH) {
+                    authenticate(c); // the challenge goes out at once
+                }
             } catch (IOException | RuntimeException e) {
                 log.debug("Handshake connection could not be set up: {}", e.toString());
                 if (c != null) {
@@ -358,6 +395,8 @@ public final class HandshakeServer implements AutoCloseable {
         try {
             if (!k.isValid()) {
                 close(c);
+            } else if (c.state == State.AUTH) {
+                authenticate(c);
             } else if (c.readingRequest() && k.isReadable()) {
                 readRequest(c);
             } else if (c.state == State.WRITING && k.isWritable()) {
@@ -379,12 +418,79 @@ public final class HandshakeServer implements AutoCloseable {
     }
 
     /**
+     * Advances TLS and the shared-secret exchange as far as the socket allows (the same steps as the
+     * data port's start); once proven, the connection reads its request through {@link Conn#io}.
+     * Nothing is buffered beyond {@link AuthExchange#MAX_MESSAGE} bytes before the proof.
+     */
+    private void authenticate(Conn c) throws IOException {
+        try {
+            if (!c.tlsDone) {
+                int ops = c.tls.handshake();
+                if (ops != 0) {
+                    interest(c, ops);
+                    return;
+                }
+                c.tlsDone = true;
+            }
+            AuthExchange x = c.exchange;
+            while (x != null && !x.done()) {
+                ByteBuffer out = x.outbound();
+                if (out.hasRemaining()) {
+                    c.io.write(out);
+                    if (out.hasRemaining()) {
+                        interest(c, SelectionKey.OP_WRITE);
+                        return;
+                    }
+                    continue;
+                }
+                int n = c.io.read(c.authIn);
+                if (n < 0) {
+                    reject(c, AuthenticationException.Reason.NO_PROOF, "closed before proving the shared secret ("
+                            + c.authIn.position() + " of " + c.authIn.limit() + " bytes of the exchange received)");
+                    return;
+                }
+                if (c.authIn.hasRemaining()) {
+                    interest(c, SelectionKey.OP_READ);
+                    return;
+                }
+                c.authIn.flip();
+                x.receive(c.authIn);
+                c.authIn.clear();
+                c.authIn.limit(Math.max(x.expected(), 0));
+            }
+        } catch (AuthenticationException e) {
+            reject(c, e.reason(), e.getMessage());
+            return;
+        } catch (IOException | RuntimeException e) {
+            reject(c, c.tlsDone ? AuthenticationException.Reason.NO_PROOF : AuthenticationException.Reason.TLS_FAILED,
+                    (c.tlsDone ? "I/O error during authentication: " : "TLS handshake failed: ") + e.getMessage());
+            return;
+        }
+        c.exchange = null;
+        c.authIn = null;
+        c.state = State.PREFIX;
+        interest(c, SelectionKey.OP_READ);
+        readRequest(c); // over TLS the request may already be decrypted and buffered: no readiness would show it
+    }
+
+    private static void interest(Conn c, int ops) {
+        if (c.key.isValid() && c.key.interestOps() != ops) {
+            c.key.interestOps(ops);
+        }
+    }
+
+    private void reject(Conn c, AuthenticationException.Reason reason, String why) {
+        authentication.rejected(PeerAuthentication.HANDSHAKE, String.valueOf(c.remote()), reason, why);
+        close(c);
+    }
+
+    /**
      * Reads what has arrived of the request (length prefix, then body) without blocking; hands a
      * complete one to a worker. The only place request bytes are consumed.
      */
     private void readRequest(Conn c) throws IOException {
         if (c.state == State.PREFIX) {
-            if (c.channel.read(c.prefix) < 0) {
+            if (c.io.read(c.prefix) < 0) {
                 log.trace("Handshake connection from {} closed before a request", c.remote());
                 close(c);
                 return;
@@ -401,7 +507,7 @@ public final class HandshakeServer implements AutoCloseable {
             }
         }
         if (c.state == State.BODY) {
-            if (c.channel.read(c.body) < 0) {
+            if (c.io.read(c.body) < 0) {
                 throw new java.io.EOFException("handshake frame ended after " + c.body.position() + " of "
                         + c.length + " bytes");
             }
@@ -446,6 +552,9 @@ public final class HandshakeServer implements AutoCloseable {
             }
             waiting.poll();
             c.key.interestOps(SelectionKey.OP_READ);
+            if (c.tls != null) {
+                readRequest(c); // bytes already decrypted into the TLS channel would show no readiness
+            }
         }
     }
 
@@ -506,7 +615,7 @@ public final class HandshakeServer implements AutoCloseable {
     }
 
     private void writeReply(Conn c) throws IOException {
-        c.channel.write(c.reply);
+        c.io.write(c.reply);
         if (c.reply.hasRemaining()) {
             c.key.interestOps(SelectionKey.OP_WRITE);
             return;
@@ -521,7 +630,7 @@ public final class HandshakeServer implements AutoCloseable {
     private void drain(Conn c) throws IOException {
         ByteBuffer sink = ByteBuffer.allocate(256);
         int n;
-        while ((n = c.channel.read(sink)) > 0) {
+        while ((n = c.io.read(sink)) > 0) {
             sink.clear();
         }
         if (n < 0) {
@@ -544,6 +653,12 @@ public final class HandshakeServer implements AutoCloseable {
         }
         if (late != null) {
             for (Conn c : late) {
+                if (c.state == State.AUTH) {
+                    reject(c, c.tlsDone ? AuthenticationException.Reason.NO_PROOF
+                            : AuthenticationException.Reason.TLS_FAILED, (c.tlsDone ? "no proof" : "no TLS handshake")
+                            + " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+                    continue;
+                }
                 if (c.state != State.DRAINING) {
                     expired.increment();
                     listener.onHandshakeDropped(HandshakeDrop.DEADLINE);

@@ -84,6 +84,18 @@ public interface TransferListener {
     default void onHandshakeDropped(HandshakeDrop reason) {
     }
 
+    /**
+     * This node refused an inbound connection that did not prove the shared secret
+     * ({@code mooncake.auth.secret}), before serving anything on it. Called on an I/O or handshake
+     * thread. The default ignores it.
+     *
+     * @param port {@code handshake} or {@code tcp-data}
+     * @param reason {@code NOT_AUTHENTICATING} (no exchange: a peer without the secret),
+     *        {@code WRONG_PROOF} (another secret) or {@code NO_PROOF} (closed or silent past the deadline)
+     */
+    default void onConnectionRejected(String port, String reason) {
+    }
+
     /** A listener that ignores everything. */
     static TransferListener disabled() {
         return (protocol, peer, op, bytes, outcome, latencyNanos) -> {
@@ -139,6 +151,13 @@ public interface TransferListener {
             public void onNotify(String sender, long bytes, NotifyRefusal refusal) {
                 for (TransferListener l : all) {
                     l.onNotify(sender, bytes, refusal);
+                }
+            }
+
+            @Override
+            public void onConnectionRejected(String port, String reason) {
+                for (TransferListener l : all) {
+                    l.onConnectionRejected(port, reason);
                 }
             }
         };

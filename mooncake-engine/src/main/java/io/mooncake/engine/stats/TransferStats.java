@@ -81,6 +81,26 @@ public final class TransferStats implements TransferListener {
         return notifiesRefused[reason.ordinal()].sum();
     }
 
+    private final ConcurrentHashMap<String, LongAdder> rejectedConnections = new ConcurrentHashMap<>();
+
+    @Override
+    public void onConnectionRejected(String port, String reason) {
+        rejectedConnections.computeIfAbsent(port + ":" + reason, k -> new LongAdder()).increment();
+    }
+
+    /** Inbound connections on {@code port} refused for {@code reason} (see {@link TransferListener#onConnectionRejected}). */
+    public long rejectedConnections(String port, String reason) {
+        LongAdder a = rejectedConnections.get(port + ":" + reason);
+        return a == null ? 0 : a.sum();
+    }
+
+    /** Inbound connections refused for not proving the shared secret, by {@code port:REASON}. */
+    public Map<String, Long> rejectedConnections() {
+        Map<String, Long> m = new java.util.TreeMap<>();
+        rejectedConnections.forEach((k, v) -> m.put(k, v.sum()));
+        return m;
+    }
+
     @Override
     public void onFallback(String from, String to, String peer, FailureKind reason) {
         fallbacks.computeIfAbsent(from + "->" + to + ":" + reason.name(), k -> new LongAdder()).increment();

@@ -81,6 +81,23 @@ public interface TransportContext {
     }
 
     /**
+     * Whether peers must prove the shared secret ({@code mooncake.auth.secret}) on connections this
+     * transport accepts and opens, and where rejections are counted. The default: off.
+     */
+    default io.mooncake.engine.security.PeerAuthentication authentication() {
+        return io.mooncake.engine.security.PeerAuthentication.disabled();
+    }
+
+    /**
+     * The address this node's listeners bind: the advertised address unless
+     * {@code mooncake.bind-address} names another, {@code null} for all interfaces (wildcard). The
+     * default: {@link EngineConfig#bindAddress()}.
+     */
+    default String bindAddress() {
+        return config().bindAddress();
+    }
+
+    /**
      * A context over the given parts.
      *
      * @param deadlines the timer, or {@code null} outside an engine

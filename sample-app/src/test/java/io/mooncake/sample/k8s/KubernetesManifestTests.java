@@ -209,7 +209,34 @@ class KubernetesManifestTests {
         Map<String, Object> auth = list(c, "env").stream().filter((e) -> "MOONCAKE_AUTH_SECRET".equals(e.get("name")))
             .findFirst().orElseThrow(() -> new AssertionError("no MOONCAKE_AUTH_SECRET in " + file));
         assertThat(map(auth, "valueFrom", "secretKeyRef")).containsEntry("name", "mooncake-sample-auth")
-            .containsEntry("key", "shared-secret");
+            .containsEntry("key", "shared-secret")
+            .as("the secret is required: a pod without it would be refused by its peers")
+            .doesNotContainEntry("optional", true);
+        // the Mooncake listeners bind the pod IP, the address peers reach, not every interface
+        assertThat(env(c)).containsEntry("MC_TCP_BIND_ADDRESS", "$(POD_IP)");
+        Map<String, Object> podIp = list(c, "env").stream().filter((e) -> "POD_IP".equals(e.get("name")))
+            .findFirst().orElseThrow(() -> new AssertionError("no POD_IP in " + file));
+        assertThat(map(podIp, "valueFrom", "fieldRef")).containsEntry("fieldPath", "status.podIP");
+        assertThat(list(c, "env")).extracting((e) -> e.get("name"))
+            .as("POD_IP is defined before the variable that uses it")
+            .containsSubsequence("POD_IP", "MC_TCP_BIND_ADDRESS");
+        // only the app's own pods reach the handshake and data ports
+        Map<String, Object> policy = m.get("NetworkPolicy", APP);
+        assertThat(map(policy, "spec", "podSelector", "matchLabels"))
+            .containsEntry("app.kubernetes.io/name", APP);
+        List<Map<String, Object>> ingress = list(map(policy, "spec"), "ingress");
+        assertThat(ingress).anySatisfy((rule) -> {
+            assertThat(list(rule, "ports")).extracting((p) -> p.get("port")).containsExactlyInAnyOrder("handshake",
+                    "data");
+            assertThat(list(rule, "from")).singleElement()
+                .satisfies((from) -> assertThat(map(from, "podSelector", "matchLabels"))
+                    .containsEntry("app.kubernetes.io/name", APP));
+        });
+        assertThat(ingress).as("no rule opens the Mooncake ports to everyone").allSatisfy((rule) -> {
+            if (!rule.containsKey("from")) {
+                assertThat(list(rule, "ports")).extracting((p) -> p.get("port")).containsOnly("http");
+            }
+        });
         assertThat(env(c)).containsEntry("SPRING_CLOUD_KUBERNETES_SECRETS_ENABLED", "false");
 
         List<Map<String, Object>> rules = list(m.get("Role", APP), "rules");

@@ -78,8 +78,14 @@ final class ClientConnection implements IoLoop.Handler {
 
     // Loop-confined state.
     private SocketChannel ch;
+    /** Where requests are written and replies read: the socket, or its TLS channel. */
+    private java.nio.channels.ReadableByteChannel rd;
+    private java.nio.channels.GatheringByteChannel wr;
+    private io.mooncake.engine.security.TlsChannel tls;
     private SelectionKey key;
     private volatile boolean connected;
+    /** Whether the listener proved the shared secret, or none is required. */
+    private boolean admitted;
     /**
      * Slices whose bytes have been (or are being) handed to the socket, counted before their first
      * byte is written; written under {@link #sendLock}, read by the loop when matching replies.
@@ -146,6 +152,8 @@ final class ClientConnection implements IoLoop.Handler {
             }
             try {
                 ch = SocketChannel.open();
+                rd = ch;
+                wr = ch;
                 ch.configureBlocking(false);
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 if (socketBufferSize > 0) {
@@ -296,10 +304,31 @@ final class ClientConnection implements IoLoop.Handler {
     }
 
     private void connected() throws IOException {
+        if (!admitted && peer.authenticating(ch, key, loop, this::admitted, this::fail)) {
+            return; // admitted() carries on once the listener and this node proved the shared secret
+        }
         key.interestOps(SelectionKey.OP_READ);
         connected = true;
         log.debug("Data connection to {} established (protocol v{})", peer.describe(), v2 ? 2 : 1);
         drainOnLoop();
+    }
+
+    /**
+     * TLS is up and/or both ends proved the shared secret: start sending, through {@code tls} when
+     * not {@code null}. On the loop thread.
+     */
+    private void admitted(io.mooncake.engine.security.TlsChannel tls) {
+        admitted = true;
+        if (tls != null) {
+            this.tls = tls;
+            rd = tls;
+            wr = tls;
+        }
+        try {
+            connected();
+        } catch (IOException e) {
+            fail("connection to " + peer.describe() + " failed: " + e.getMessage());
+        }
     }
 
     /** Writes queued slices until the queue is empty or the socket is full. Call holding {@link #sendLock}. */
@@ -312,7 +341,7 @@ final class ClientConnection implements IoLoop.Handler {
         while (true) {
             if (sendingBody) {
                 out.flip();
-                ch.write(gather);
+                wr.write(gather);
                 out.compact();
                 if (sendWindow.buffer().hasRemaining()) {
                     blockWrites();
@@ -419,7 +448,7 @@ final class ClientConnection implements IoLoop.Handler {
             return true;
         }
         out.flip();
-        ch.write(out);
+        wr.write(out);
         boolean all = !out.hasRemaining();
         out.compact();
         return all;
@@ -437,10 +466,11 @@ final class ClientConnection implements IoLoop.Handler {
     }
 
     private void receive() throws IOException {
+        boolean drained = false;
         for (int round = 0; round < 64; round++) {
             int n;
             if (receivingDirect) {
-                n = ch.read(recvWindow.buffer());
+                n = rd.read(recvWindow.buffer());
                 if (n > 0 && !recvWindow.buffer().hasRemaining()) {
                     receivingDirect = false;
                     bodyDone += recvWindowLength;
@@ -457,7 +487,7 @@ final class ClientConnection implements IoLoop.Handler {
                     // is read straight into registered memory.
                     in.limit(TcpWire.STATUS_SIZE);
                 }
-                n = ch.read(in);
+                n = rd.read(in);
                 if (statusOnly) {
                     in.limit(in.capacity());
                 }
@@ -479,12 +509,28 @@ final class ClientConnection implements IoLoop.Handler {
                 return;
             }
             if (n == 0) {
+                drained = true;
                 break;
             }
         }
         acked = ackedLocal;
+        if (!drained && tls != null && tls.hasBufferedInput()) {
+            // TLS may hold decrypted replies the socket no longer signals: read them on the loop's next turn
+            loop.execute(this::receiveLater);
+        }
         if (!writeBlocked && sent < tail) {
             drainOnLoop(); // slices queued meanwhile
+        }
+    }
+
+    private void receiveLater() {
+        if (closed) {
+            return;
+        }
+        try {
+            receive();
+        } catch (IOException e) {
+            fail("connection to " + peer.describe() + " failed: " + e.getMessage());
         }
     }
 

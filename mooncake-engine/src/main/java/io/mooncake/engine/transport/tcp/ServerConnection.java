@@ -41,6 +41,9 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     private static final int CLOSING = 3;
 
     private final SocketChannel ch;
+    /** Where requests are read from and answers written to: the socket, or its TLS channel. */
+    private java.nio.channels.ReadableByteChannel rd;
+    private java.nio.channels.GatheringByteChannel wr;
     private final MemoryRegistry registry;
     private final TcpTransport owner;
     private final IoLoop loop;
@@ -76,9 +79,13 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     /** The region the current request uses, held until its body is done. */
     private Region current;
     private boolean closed;
+    /** Whether the peer may be served: it proved the shared secret, or none is required. */
+    private boolean admitted;
 
     ServerConnection(SocketChannel ch, MemoryRegistry registry, TcpTransport owner, IoLoop loop) {
         this.ch = ch;
+        this.rd = ch;
+        this.wr = ch;
         this.registry = registry;
         this.owner = owner;
         this.loop = loop;
@@ -91,6 +98,9 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
      * wake-up. Call on the loop thread.
      */
     void start() {
+        if (!admitted && owner.authenticating(this, ch, loop)) {
+            return; // owner calls admitted() once the peer proved the shared secret, or closes
+        }
         try {
             key = loop.register(ch, SelectionKey.OP_READ, this);
         } catch (IOException e) {
@@ -100,8 +110,23 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
         run();
     }
 
+    /**
+     * The peer completed TLS and/or proved the shared secret: serve it, through {@code tls} when
+     * not {@code null}. On the loop thread.
+     */
+    void admitted(io.mooncake.engine.security.TlsChannel tls) {
+        admitted = true;
+        if (tls != null) {
+            rd = tls;
+            wr = tls;
+        }
+        if (!closed) {
+            start();
+        }
+    }
+
     /** The peer's address, for logs (looked up on first use only). */
-    private String remote() {
+    String remote() {
         if (remote == null) {
             try {
                 remote = String.valueOf(ch.getRemoteAddress());
@@ -254,7 +279,7 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
             }
             int n;
             if (windowActive) {
-                n = ch.read(window.buffer());
+                n = rd.read(window.buffer());
                 if (n > 0 && !window.buffer().hasRemaining()) {
                     windowActive = false;
                     bodyAddress += windowLength;
@@ -269,10 +294,10 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
                 // After a large request the next one is likely large too: read just its header, so
                 // its body can go straight to registered memory instead of through the staging buffer.
                 in.limit(TcpWire.HEADER_SIZE);
-                n = ch.read(in);
+                n = rd.read(in);
                 in.limit(in.capacity());
             } else {
-                n = ch.read(in);
+                n = rd.read(in);
             }
             if (n < 0) {
                 // Serve what was already received (a client may half-close after its last request).
@@ -303,7 +328,7 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     private boolean writePending() throws IOException {
         while (phase == READ_BODY) {
             out.flip();
-            ch.write(gather);
+            wr.write(gather);
             out.compact();
             if (window.buffer().hasRemaining()) {
                 return false;
@@ -319,7 +344,7 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
         }
         if (out.position() > 0) {
             out.flip();
-            ch.write(out);
+            wr.write(out);
             boolean all = !out.hasRemaining();
             out.compact();
             return all;

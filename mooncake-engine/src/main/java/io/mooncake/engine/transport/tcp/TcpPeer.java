@@ -109,6 +109,26 @@ final class TcpPeer {
         return c;
     }
 
+    /**
+     * When the engine requires the shared secret, runs the exchange on a just-connected channel
+     * (the connect deadline bounds it) and returns {@code true}: {@code onProven} or
+     * {@code onFailed} follows on the loop. Returns {@code false} when authentication is off.
+     */
+    boolean authenticating(java.nio.channels.SocketChannel ch, java.nio.channels.SelectionKey key, IoLoop loop,
+            java.util.function.Consumer<io.mooncake.engine.security.TlsChannel> onProven,
+            java.util.function.Consumer<String> onFailed) {
+        io.mooncake.engine.security.PeerAuthentication auth = transport.authentication();
+        if (!auth.guarded()) {
+            return false;
+        }
+        new SecureStart(ch, loop, auth.tlsChannel(ch, true, host, port),
+                auth.clientExchangeIfEnabled(io.mooncake.engine.security.PeerAuthentication.TCP_DATA),
+                onProven, (reason, why) -> onFailed.accept("data connection to " + describe()
+                        + " not authenticated: " + why))
+                .begin(key, transport.deadlines(), auth.timeout());
+        return true;
+    }
+
     void connectionFailed(ClientConnection c) {
         transport.peerConnectionFailed(this);
     }

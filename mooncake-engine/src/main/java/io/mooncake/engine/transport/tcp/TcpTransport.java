@@ -13,6 +13,7 @@ import io.mooncake.engine.memory.MemoryRegistry;
 import io.mooncake.engine.memory.Region;
 import io.mooncake.engine.metadata.SegmentDescriptor;
 import io.mooncake.engine.rpc.PortBinder;
+import io.mooncake.engine.security.PeerAuthentication;
 import io.mooncake.engine.metadata.RemoteTarget;
 import io.mooncake.engine.transport.Reach;
 import io.mooncake.engine.transport.Transport;
@@ -52,6 +53,8 @@ public final class TcpTransport implements Transport {
     private final Deadlines deadlines;
     private final Consumer<String> peerFailureListener;
     private final TransferListener listener;
+    private final PeerAuthentication authentication;
+    private final String bindAddress;
     private IoLoop[] loops;
     private final AtomicInteger nextLoop = new AtomicInteger();
     private ServerSocketChannel server;
@@ -70,6 +73,8 @@ public final class TcpTransport implements Transport {
         this.deadlines = context.deadlines();
         this.peerFailureListener = context::peerFailed;
         this.listener = context.listener();
+        this.authentication = context.authentication();
+        this.bindAddress = context.bindAddress();
     }
 
     @Override
@@ -85,7 +90,7 @@ public final class TcpTransport implements Transport {
                 loops[i] = new IoLoop("mooncake-tcp-io-" + i);
                 loops[i].start();
             }
-            server = PortBinder.bind(config.bindAddress(), config.tcpDataPort(), config.minRpcPort(),
+            server = PortBinder.bind(bindAddress, config.tcpDataPort(), config.minRpcPort(),
                     config.maxRpcPort(), addr -> {
                         ServerSocketChannel s = ServerSocketChannel.open();
                         try {
@@ -267,6 +272,29 @@ public final class TcpTransport implements Transport {
         listener.onServed("tcp", OpCode.WRITE, bytes, TransferState.COMPLETED);
     }
 
+    /** Whether peers must prove the shared secret, and the rejection count. */
+    PeerAuthentication authentication() {
+        return authentication;
+    }
+
+    /**
+     * When the engine requires the shared secret, runs the exchange on an accepted channel before
+     * {@code c} serves anything and returns {@code true}: {@code c.admitted()} follows on the loop,
+     * or the rejection is counted and {@code c} closed. Returns {@code false} when authentication is off.
+     */
+    boolean authenticating(ServerConnection c, SocketChannel ch, IoLoop loop) {
+        if (!authentication.guarded()) {
+            return false;
+        }
+        new SecureStart(ch, loop, authentication.tlsChannel(ch, false, null, 0),
+                authentication.serverExchangeIfEnabled(PeerAuthentication.TCP_DATA), c::admitted,
+                (reason, why) -> {
+                    authentication.rejected(PeerAuthentication.TCP_DATA, c.remote(), reason, why);
+                    c.close("not authenticated: " + why);
+                }).begin(null, deadlines, authentication.timeout());
+        return true;
+    }
+
     void serverConnectionClosed(ServerConnection c) {
         serverConnections.remove(c);
     }
@@ -297,6 +325,9 @@ public final class TcpTransport implements Transport {
         m.put("inboundStagingInUse", stagingLent);
         m.put("inboundStagingWaits", stagingWaits);
         m.put("rejectedRequests", rejected.sum());
+        m.put("bindAddress", bindAddress == null ? "0.0.0.0 (all interfaces)" : bindAddress);
+        m.put("authentication", authentication.enabled() ? "on" : "off");
+        m.put("tls", authentication.tls() ? "on" : "off");
         m.put("appliedWrites", appliedWrites.sum());
         m.put("servedReadBytes", servedBytes.sum());
         return m;
