@@ -240,12 +240,17 @@ final class NvmeofTransport implements Transport {
         final FileChannel channel;
         final boolean direct;
         final int block;
+        /** Locks for read-modify-write of partial blocks (direct I/O only). */
+        private final Object[] stripes = new Object[64];
 
         private OpenFile(Path path, FileChannel channel, boolean direct, int block) {
             this.path = path;
             this.channel = channel;
             this.direct = direct;
             this.block = block;
+            for (int i = 0; i < stripes.length; i++) {
+                stripes[i] = new Object();
+            }
         }
 
         static OpenFile open(NvmeofSegment seg, int index, Path path) throws IOException {
@@ -324,22 +329,47 @@ final class NvmeofTransport implements Transport {
                 int head = (int) (at - a0);
                 int chunk = (int) Math.min(n - done, b.capacity() - head);
                 int span = roundUp(head + chunk);
-                long base = NativeMemory.addressOf(b);
-                if (head != 0) { // keep the bytes of the first block before the range
-                    b.clear().limit(block);
-                    readFully(b, a0, block);
-                }
-                if ((head + chunk) % block != 0 && (span > block || head == 0)) { // and of the last block after it
-                    ByteBuffer tail = b.duplicate();
-                    tail.clear().position(span - block).limit(span);
-                    readFully(tail, a0 + span - block, block);
-                }
-                NativeMemory.copy(mem + done, base + head, chunk);
-                b.clear().limit(span);
-                while (b.hasRemaining()) {
-                    channel.write(b, a0 + b.position());
+                boolean partialHead = head != 0;
+                boolean partialTail = (head + chunk) % block != 0;
+                if (!partialHead && !partialTail) {
+                    writeSpan(b, mem + done, a0, head, chunk, span, false, false);
+                } else {
+                    // Read-modify-write of an edge block: a slice of another request may be writing other
+                    // bytes of the same block at the same moment, so edge blocks are rewritten under a lock
+                    // (striped by block number, taken in stripe order).
+                    int first = stripe(a0 / block);
+                    int last = stripe((a0 + span) / block - 1);
+                    synchronized (stripes[Math.min(first, last)]) {
+                        synchronized (stripes[Math.max(first, last)]) {
+                            writeSpan(b, mem + done, a0, head, chunk, span, partialHead, partialTail);
+                        }
+                    }
                 }
                 done += chunk;
+            }
+        }
+
+        private int stripe(long blockIndex) {
+            return (int) Math.floorMod(blockIndex, (long) stripes.length);
+        }
+
+        /** Writes {@code chunk} bytes from {@code mem} at {@code a0 + head} through the bounce buffer {@code b}. */
+        private void writeSpan(ByteBuffer b, long mem, long a0, int head, int chunk, int span, boolean partialHead,
+                boolean partialTail) throws IOException {
+            long base = NativeMemory.addressOf(b);
+            if (partialHead) { // keep the bytes of the first block before the range
+                b.clear().limit(block);
+                readFully(b, a0, block);
+            }
+            if (partialTail && (span > block || !partialHead)) { // and of the last block after it
+                ByteBuffer tail = b.duplicate();
+                tail.clear().position(span - block).limit(span);
+                readFully(tail, a0 + span - block, block);
+            }
+            NativeMemory.copy(mem, base + head, chunk);
+            b.clear().limit(span);
+            while (b.hasRemaining()) {
+                channel.write(b, a0 + b.position());
             }
         }
 
