@@ -262,11 +262,14 @@ final class NvmeofTransport implements Transport {
                         + "this node; connect the NVMe-oF namespace (nvme connect) or fix local_path_map "
                         + "(mooncake-nvmeof-register)");
             }
-            boolean regular = Files.isRegularFile(path);
-            if (regular && Files.size(path) < file.length()) {
-                throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, what + " is "
-                        + Files.size(path) + " bytes on this node, shorter than the descriptor says; fix the "
-                        + "descriptor (mooncake-nvmeof-register) or the file");
+            long size;
+            try (FileChannel probe = FileChannel.open(path, StandardOpenOption.READ)) {
+                size = probe.size(); // a block device's size too (the JDK asks the device)
+            }
+            if (size < file.length()) {
+                throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, what + " is " + size
+                        + " bytes on this node, shorter than the descriptor says; fix the descriptor "
+                        + "(mooncake-nvmeof-register) or the " + (Files.isRegularFile(path) ? "file" : "device"));
             }
             int block = 4096;
             try {
@@ -275,8 +278,9 @@ final class NvmeofTransport implements Transport {
                 log.debug("block size of {} unknown, using 4096", path, e);
             }
             String why = null;
-            if (regular && file.length() % block != 0) {
-                why = "its length " + file.length() + " is not a multiple of the block size " + block;
+            if ((file.length() + block - 1) / block * block > size) { // the last block must be readable whole
+                why = "its length " + file.length() + " is not a multiple of the block size " + block
+                        + " and it ends there (" + size + " bytes)";
             } else {
                 try {
                     FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
