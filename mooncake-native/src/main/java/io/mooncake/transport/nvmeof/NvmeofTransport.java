@@ -303,6 +303,37 @@ final class NvmeofTransport implements Transport {
                 readFully(NativeMemory.view(mem, n), pos, n);
                 return;
             }
+            int head = straightHead(pos, mem, n);
+            if (head >= 0) { // the whole blocks straight into the caller's memory, the edges through the bounce buffer
+                int whole = (int) ((pos + n) / block * block - (pos + head));
+                if (head > 0) {
+                    bounceRead(pos, mem, head);
+                }
+                readFully(NativeMemory.view(mem + head, whole), pos + head, whole);
+                if (head + whole < n) {
+                    bounceRead(pos + head + whole, mem + head + whole, n - head - whole);
+                }
+                return;
+            }
+            bounceRead(pos, mem, n);
+        }
+
+        /**
+         * Where direct I/O can go straight between the file and the caller's memory: when the memory
+         * and the file position are equally misaligned, the bytes from the first block boundary on are
+         * aligned on both sides. Returns the bytes before that boundary, or -1 when there are no whole
+         * blocks to move that way.
+         */
+        private int straightHead(long pos, long mem, int n) {
+            if (Math.floorMod(mem - pos, (long) block) != 0) {
+                return -1;
+            }
+            long start = (pos + block - 1) / block * block;
+            long end = (pos + n) / block * block;
+            return end > start ? (int) (start - pos) : -1;
+        }
+
+        private void bounceRead(long pos, long mem, int n) throws IOException {
             ByteBuffer b = bounce();
             long done = 0;
             while (done < n) {
@@ -319,12 +350,32 @@ final class NvmeofTransport implements Transport {
 
         void write(long pos, long mem, int n) throws IOException {
             if (!direct) {
-                ByteBuffer v = NativeMemory.view(mem, n);
-                while (v.hasRemaining()) {
-                    channel.write(v, pos + v.position());
+                writeFully(NativeMemory.view(mem, n), pos);
+                return;
+            }
+            int head = straightHead(pos, mem, n);
+            if (head >= 0) { // as read: whole blocks straight from the caller's memory, edges through the bounce buffer
+                int whole = (int) ((pos + n) / block * block - (pos + head));
+                if (head > 0) {
+                    bounceWrite(pos, mem, head);
+                }
+                writeFully(NativeMemory.view(mem + head, whole), pos + head);
+                if (head + whole < n) {
+                    bounceWrite(pos + head + whole, mem + head + whole, n - head - whole);
                 }
                 return;
             }
+            bounceWrite(pos, mem, n);
+        }
+
+        private void writeFully(ByteBuffer v, long pos) throws IOException {
+            int start = v.position();
+            while (v.hasRemaining()) {
+                channel.write(v, pos + v.position() - start);
+            }
+        }
+
+        private void bounceWrite(long pos, long mem, int n) throws IOException {
             ByteBuffer b = bounce();
             long done = 0;
             while (done < n) {
@@ -372,9 +423,7 @@ final class NvmeofTransport implements Transport {
             }
             NativeMemory.copy(mem, base + head, chunk);
             b.clear().limit(span);
-            while (b.hasRemaining()) {
-                channel.write(b, a0 + b.position());
-            }
+            writeFully(b, a0);
         }
 
         private void readFully(ByteBuffer b, long pos, int n) throws IOException {
