@@ -14,6 +14,8 @@ import io.mooncake.engine.stats.FailureKind;
 import io.mooncake.engine.transport.Reach;
 import io.mooncake.engine.transport.Transport;
 import io.mooncake.engine.transport.TransportContext;
+import io.mooncake.jna.Loaded;
+import io.mooncake.jna.cufile.CuFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -43,11 +45,15 @@ import tools.jackson.databind.JsonNode;
  * the segment's {@code local_path_map} entry for this node. A request's target offset is an offset
  * into the concatenation of the files; slices crossing a file boundary are split.
  *
- * <p>I/O: direct I/O ({@code O_DIRECT}) where the file system supports it and the file's length is a
- * multiple of its block size, through an aligned bounce buffer per I/O thread (read-modify-write of
- * the edge blocks of an unaligned write); buffered I/O otherwise, with the reason logged once per
+ * <p>I/O: direct I/O ({@code O_DIRECT}) where the file system supports it and the file's last block
+ * can be read whole: whole blocks go straight between the caller's memory and the file when both
+ * are equally misaligned, edge blocks (and ranges whose memory and file offsets are misaligned
+ * differently) through an aligned bounce buffer per I/O thread, with read-modify-write of the edge
+ * blocks of a write under a per-block lock; buffered I/O otherwise, with the reason logged once per
  * file (tmpfs has no {@code O_DIRECT}). Several slices are in flight on {@value #THREADS} I/O threads.
- * GPUDirect Storage ({@code libcufile}) is not built: device memory is refused per request, naming it.
+ * CUDA memory ({@code cuda:N} device regions) moves through GPUDirect Storage ({@link GdsIo}, cuFile)
+ * where {@code libcufile} loads; otherwise, and for other device memory, requests are refused naming
+ * what is missing.
  */
 final class NvmeofTransport implements Transport {
 
@@ -63,13 +69,15 @@ final class NvmeofTransport implements Transport {
     private final ConcurrentHashMap<String, Cached> segments = new ConcurrentHashMap<>();
     private final LongAdder direct = new LongAdder();
     private final LongAdder buffered = new LongAdder();
+    private final GdsIo gds;
     private volatile boolean closed;
 
     private record Cached(SegmentDescriptor descriptor, NvmeofSegment segment) {
     }
 
-    NvmeofTransport(TransportContext context) {
+    NvmeofTransport(TransportContext context, Loaded<CuFile> cufile) {
         this.context = context;
+        this.gds = new GdsIo(cufile);
         this.node = context.localSegmentName();
         AtomicInteger n = new AtomicInteger();
         this.io = Executors.newFixedThreadPool(THREADS, r -> {
@@ -104,12 +112,7 @@ final class NvmeofTransport implements Transport {
 
     @Override
     public String unsupported(TransferTask task) {
-        Region local = task.localRegion();
-        if (local != null && !local.kind().isHostAccessible()) {
-            return "the local buffer is device memory (" + local.location() + "); GPUDirect Storage (libcufile) "
-                    + "is not supported yet: use host memory";
-        }
-        return null;
+        return gds.refusal(task.localRegion());
     }
 
     @Override
@@ -167,11 +170,15 @@ final class NvmeofTransport implements Transport {
         long off = task.sliceOffset(k);
         int len = task.sliceLength(k);
         boolean write = task.opCode() == OpCode.WRITE;
+        Region region = task.localRegion();
+        boolean cuda = GdsIo.isCuda(region);
         try {
             for (NvmeofSegment.Piece p : seg.locate(task.targetAddress() + off, len)) {
-                OpenFile f = open(seg, p.file());
+                OpenFile f = open(seg, p.file()); // checks the path and the size for both paths
                 long mem = task.source() + off + p.requestOffset();
-                if (write) {
+                if (cuda) {
+                    gds.transfer(write, f.path, p.fileOffset(), region, mem, p.length());
+                } else if (write) {
                     f.write(p.fileOffset(), mem, (int) p.length());
                 } else {
                     f.read(p.fileOffset(), mem, (int) p.length());
@@ -209,11 +216,19 @@ final class NvmeofTransport implements Transport {
     }
 
     @Override
+    public void unregistered(Region region) {
+        if (GdsIo.isCuda(region)) {
+            gds.unregistered(region);
+        }
+    }
+
+    @Override
     public Map<String, Object> stats() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("openFiles", files.size());
         m.put("directIoFiles", direct.sum());
         m.put("bufferedIoFiles", buffered.sum());
+        m.put("gdsFiles", gds.registeredFiles());
         return m;
     }
 
@@ -221,6 +236,7 @@ final class NvmeofTransport implements Transport {
     public void close() {
         closed = true;
         io.shutdown();
+        gds.close();
         synchronized (files) {
             for (OpenFile f : files.values()) {
                 try {
