@@ -10,7 +10,11 @@ import java.nio.file.Path;
  */
 public interface CuFile {
 
-    /** {@code cuFileDriverOpen}; idempotent. @throws CuFileException naming the error and the fix */
+    /**
+     * {@code cuFileDriverOpen}; idempotent.
+     *
+     * @throws CuFileException naming the error and the fix
+     */
     void open();
 
     /**
