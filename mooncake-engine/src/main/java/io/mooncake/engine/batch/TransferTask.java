@@ -128,6 +128,15 @@ public final class TransferTask {
         return index;
     }
 
+    /**
+     * Whether this is the last request of its batch as submitted so far (no later one had been
+     * reserved when it was dispatched): its submitter goes on to wait or to other work next, so a
+     * transport may finish a short copy for it on the submitting thread.
+     */
+    public boolean lastOfBatch() {
+        return index == batch.size() - 1;
+    }
+
     long submittedNanos() {
         return submittedNanos;
     }
