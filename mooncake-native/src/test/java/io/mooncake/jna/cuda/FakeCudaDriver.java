@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * for unknown memory, IPC handles of the allocation base only, and counts opens and closes. The
  * real driver is exercised by the GPU tests on a GPU machine ({@code mooncake-native/bin/gpu-check}).
  */
-public final class FakeCudaDriver implements LibCuda {
+public class FakeCudaDriver implements LibCuda {
 
     private static final long MAGIC = 0x4D43464B43554441L; // "MCFKCUDA"
 
