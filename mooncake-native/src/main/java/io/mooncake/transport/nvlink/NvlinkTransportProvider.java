@@ -17,8 +17,6 @@ import io.mooncake.probe.ProbeResult;
 import io.mooncake.transport.NativeTransportProvider;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
-import java.util.function.Supplier;
 
 /**
  * Provider of protocol {@code nvlink} (multi-node NVLink). Selected as in the reference
@@ -30,22 +28,13 @@ import java.util.function.Supplier;
  */
 public final class NvlinkTransportProvider extends NativeTransportProvider {
 
-    private final Supplier<Loaded<Cuda>> cuda;
-
     /** Over the real libraries and device files. */
     public NvlinkTransportProvider() {
-        this.cuda = Cuda::load;
     }
 
-    /** Over the given libraries and device check (the real CUDA driver). */
+    /** Over the given libraries (the CUDA driver among them: a test double where no GPU exists) and device check. */
     public NvlinkTransportProvider(LibraryLoader loader, DeviceAccess access) {
-        this(loader, access, Cuda::load);
-    }
-
-    /** Over the given libraries, device check and CUDA driver (a test double where no GPU exists). */
-    public NvlinkTransportProvider(LibraryLoader loader, DeviceAccess access, Supplier<Loaded<Cuda>> cuda) {
         super(loader, access);
-        this.cuda = Objects.requireNonNull(cuda, "cuda");
     }
 
     @Override
@@ -58,8 +47,16 @@ public final class NvlinkTransportProvider extends NativeTransportProvider {
         Map<String, String> details = new LinkedHashMap<>();
         ProbeResult mnnvl = MnnvlProbe.INSTANCE.probe(ctx);
         details.put("mnnvl", mnnvl.reason());
-        Loaded<Cuda> l = cuda.get();
+        boolean forced = "1".equals(ctx.env("MC_FORCE_MNNVL")) || "true".equalsIgnoreCase(ctx.env("MC_FORCE_MNNVL"));
+        boolean noFabric = mnnvl.cause() == Availability.Cause.NO_DEVICE || mnnvl.cause() == Availability.Cause.NO_LIBRARY;
+        if (!mnnvl.available() && !noFabric && !forced) {
+            return unavailable(mnnvl); // a fabric that is there but not usable (no IMEX channel, registration unfinished)
+        }
+        Loaded<Cuda> l = ctx.loader().cuda();
         if (!l.isLoaded()) {
+            if (!mnnvl.available()) {
+                return unavailable(mnnvl);
+            }
             return unavailable(l.permissionDenied() ? Availability.Cause.PERMISSION_DENIED : Availability.Cause.NO_LIBRARY,
                     "nvlink needs the CUDA driver: " + l.name() + " cannot be loaded (" + l.failure() + ")",
                     "install the NVIDIA driver (in a container: the NVIDIA container toolkit, --gpus all)", details);
@@ -76,8 +73,7 @@ public final class NvlinkTransportProvider extends NativeTransportProvider {
             return unavailable(Availability.Cause.NO_DEVICE, "nvlink needs a GPU and the CUDA driver sees none",
                     "check nvidia-smi and CUDA_VISIBLE_DEVICES", details);
         }
-        Mode mode = mode(c, gpus, mnnvl, "1".equals(ctx.env("MC_FORCE_MNNVL")) || "true".equalsIgnoreCase(
-                ctx.env("MC_FORCE_MNNVL")));
+        Mode mode = mode(c, gpus, mnnvl, forced);
         details.put("handles", mode.kind() == null ? "none" : mode.kind().wire);
         if (mode.kind() == null) {
             return unavailable(Availability.Cause.NO_DEVICE, mode.missing(), "use nvlink_intra (CUDA IPC) on one host, "
@@ -128,7 +124,7 @@ public final class NvlinkTransportProvider extends NativeTransportProvider {
         if (!a.available()) {
             throw new TransportUnavailableException(protocol(), a.describe());
         }
-        Cuda c = cuda.get().library();
+        Cuda c = loader().cuda().library();
         VmmHandle.Kind kind = "fabric".equals(a.details().get("handles")) ? VmmHandle.Kind.FABRIC
                 : VmmHandle.Kind.POSIX_FD;
         return new NvlinkTransport(context, c, c.deviceCount(), kind, a.details().get("noFabric"),

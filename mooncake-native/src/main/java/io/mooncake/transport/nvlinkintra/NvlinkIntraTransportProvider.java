@@ -15,8 +15,6 @@ import io.mooncake.probe.ProbeResult;
 import io.mooncake.transport.NativeTransportProvider;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
-import java.util.function.Supplier;
 
 /**
  * Provider of protocol {@code nvlink_intra} (selected by {@code mooncake.protocol=nvlink_intra} or
@@ -26,22 +24,13 @@ import java.util.function.Supplier;
  */
 public final class NvlinkIntraTransportProvider extends NativeTransportProvider {
 
-    private final Supplier<Loaded<Cuda>> cuda;
-
     /** Over the real libraries and device files. */
     public NvlinkIntraTransportProvider() {
-        this.cuda = Cuda::load;
     }
 
-    /** Over the given libraries and device check (the real CUDA driver). */
+    /** Over the given libraries (the CUDA driver among them: a test double where no GPU exists) and device check. */
     public NvlinkIntraTransportProvider(LibraryLoader loader, DeviceAccess access) {
-        this(loader, access, Cuda::load);
-    }
-
-    /** Over the given libraries, device check and CUDA driver (a test double where no GPU exists). */
-    public NvlinkIntraTransportProvider(LibraryLoader loader, DeviceAccess access, Supplier<Loaded<Cuda>> cuda) {
         super(loader, access);
-        this.cuda = Objects.requireNonNull(cuda, "cuda");
     }
 
     @Override
@@ -51,7 +40,7 @@ public final class NvlinkIntraTransportProvider extends NativeTransportProvider 
 
     @Override
     protected Availability judge(ProbeContext ctx, EngineConfig config) {
-        Loaded<Cuda> l = cuda.get();
+        Loaded<Cuda> l = ctx.loader().cuda();
         Map<String, String> details = new LinkedHashMap<>();
         if (!l.isLoaded()) {
             return unavailable(l.permissionDenied() ? Availability.Cause.PERMISSION_DENIED : Availability.Cause.NO_LIBRARY,
@@ -83,7 +72,7 @@ public final class NvlinkIntraTransportProvider extends NativeTransportProvider 
         if (!a.available()) {
             throw new TransportUnavailableException(protocol(), a.describe());
         }
-        Cuda c = cuda.get().library();
+        Cuda c = loader().cuda().library();
         return new NvlinkIntraTransport(context, c, c.deviceCount(), Integer.getInteger("mooncake.nvlink.streams", 4));
     }
 }
