@@ -39,13 +39,16 @@ public final class GpuTests {
         return l.library();
     }
 
-    /** Whether a GPU is there (no skip, no failure). */
-    public static boolean present() {
+    /** What is missing for GPU tests ({@code null} when a GPU is there). */
+    public static String missingReason() {
         Loaded<Cuda> l = Cuda.load();
+        if (!l.isLoaded()) {
+            return "no CUDA driver: " + l.name() + " cannot be loaded (" + l.failure() + ")";
+        }
         try {
-            return l.isLoaded() && l.library().deviceCount() > 0;
+            return l.library().deviceCount() > 0 ? null : "the CUDA driver sees no GPU";
         } catch (RuntimeException e) {
-            return false;
+            return "the CUDA driver does not start: " + e.getMessage();
         }
     }
 
