@@ -5,8 +5,10 @@ import io.mooncake.jna.cuda.Cuda;
 import java.util.Locale;
 
 /**
- * The baseline of the GPU bench: {@code cuMemcpyDtoD} of one block between two allocations on one
- * GPU, in this process, for a duration; prints the same result line as the engine's bench
+ * The baseline of the GPU bench: {@code cuMemcpyDtoDAsync} of one block between two allocations on
+ * one GPU, in this process, each copy waited for ({@code cuStreamSynchronize}: a device-to-device
+ * {@code cuMemcpyDtoD} does not wait for the copy), for a duration; prints the same result line as
+ * the engine's bench
  * ({@code throughput X GB/s}) so a script can take the ratio.
  * Usage: {@code CudaCopyBench [block bytes, default 64 MiB] [seconds, default 5] [device, default 0]}.
  */
@@ -27,17 +29,20 @@ public final class CudaCopyBench {
         Cuda cuda = l.library();
         long src = cuda.alloc(device, block);
         long dst = cuda.alloc(device, block);
+        com.sun.jna.Pointer stream = cuda.createStream(device);
         try {
             cuda.memset(device, src, (byte) 1, block);
             for (int i = 0; i < 3; i++) {
-                cuda.copyDevice(device, dst, src, block); // warm-up
+                cuda.copyDeviceAsync(dst, src, block, stream); // warm-up
+                cuda.synchronize(stream);
             }
             long count = 0;
             long start = System.nanoTime();
             long end = start + (long) (seconds * 1e9);
             long now;
             do {
-                cuda.copyDevice(device, dst, src, block);
+                cuda.copyDeviceAsync(dst, src, block, stream);
+                cuda.synchronize(stream);
                 count++;
                 now = System.nanoTime();
             } while (now < end);
@@ -47,6 +52,7 @@ public final class CudaCopyBench {
             System.err.printf(Locale.ROOT, "Test completed: duration %.2f, batch count %d, throughput %.2f GB/s%n",
                     elapsed, count, count * (double) block / elapsed / 1e9);
         } finally {
+            cuda.destroyStream(stream);
             cuda.free(device, src);
             cuda.free(device, dst);
         }
