@@ -48,7 +48,10 @@ public final class NvlinkTransportProvider extends NativeTransportProvider {
         ProbeResult mnnvl = MnnvlProbe.INSTANCE.probe(ctx);
         details.put("mnnvl", mnnvl.reason());
         boolean forced = "1".equals(ctx.env("MC_FORCE_MNNVL")) || "true".equalsIgnoreCase(ctx.env("MC_FORCE_MNNVL"));
-        boolean noFabric = mnnvl.cause() == Availability.Cause.NO_DEVICE || mnnvl.cause() == Availability.Cause.NO_LIBRARY;
+        // no fabric at all (or the GPUs could not be inspected through NVML): the same-host fd path may still run;
+        // a fabric that is there but unusable (registration unfinished, no IMEX channel) is an error of its own
+        boolean noFabric = mnnvl.cause() == Availability.Cause.NO_DEVICE || mnnvl.cause() == Availability.Cause.NO_LIBRARY
+                || mnnvl.reason().startsWith("MNNVL needs usable CUDA GPUs");
         if (!mnnvl.available() && !noFabric && !forced) {
             return unavailable(mnnvl); // a fabric that is there but not usable (no IMEX channel, registration unfinished)
         }
