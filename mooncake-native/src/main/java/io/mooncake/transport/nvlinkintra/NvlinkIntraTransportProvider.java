@@ -7,6 +7,7 @@ import io.mooncake.engine.transport.Transport;
 import io.mooncake.engine.transport.TransportContext;
 import io.mooncake.jna.Loaded;
 import io.mooncake.jna.cuda.Cuda;
+import io.mooncake.probe.CudaProbe;
 import io.mooncake.probe.DeviceAccess;
 import io.mooncake.probe.LibraryLoader;
 import io.mooncake.probe.NvlinkProbe;
@@ -43,6 +44,10 @@ public final class NvlinkIntraTransportProvider extends NativeTransportProvider 
         Loaded<Cuda> l = ctx.loader().cuda();
         Map<String, String> details = new LinkedHashMap<>();
         if (!l.isLoaded()) {
+            ProbeResult sysfs = CudaProbe.INSTANCE.probe(ctx);
+            if (!sysfs.available() && sysfs.cause() == Availability.Cause.NO_DEVICE) {
+                return unavailable(sysfs); // no NVIDIA GPU on this host at all: say that rather than the library
+            }
             return unavailable(l.permissionDenied() ? Availability.Cause.PERMISSION_DENIED : Availability.Cause.NO_LIBRARY,
                     "the CUDA driver library " + l.name() + " cannot be loaded: " + l.failure(),
                     "install the NVIDIA driver (in a container: the NVIDIA container toolkit, --gpus all)", details);
