@@ -86,6 +86,7 @@ final class Engine implements MooncakeEngine {
     private final Segments segments = new Segments();
     private final Router router;
     private final LocalMemory memory;
+    private final DeviceStaging staging;
     private final HandshakeService handshakeService;
 
     private HandshakeServer handshake;
@@ -106,9 +107,10 @@ final class Engine implements MooncakeEngine {
         this.config = config;
         this.transferTimeout = config.transferTimeout();
         this.listener = TransferListener.of(List.of(stats, userListener));
-        this.router = new Router(listener, segments);
         ClassLoader loader = Engine.class.getClassLoader();
         this.memory = new LocalMemory(registry, config.transferTimeout(), transports, this::republish, loader);
+        this.staging = new DeviceStaging(memory);
+        this.router = new Router(listener, segments, staging);
         this.handshakeService = new HandshakeService(() -> localDescriptor, transports, listener,
                 config.notifyQueueCapacity(), config.notifyQueueMaxBytes());
         this.authentication = PeerAuthentication.of(config.authSecret(), config.tls(), config.connectTimeout(),
@@ -235,7 +237,11 @@ final class Engine implements MooncakeEngine {
 
         @Override
         public void offerAllocator(MemoryAllocator allocator) {
-            memory.offerHostAllocator(allocator);
+            if (allocator.serves("cpu:0") || allocator.serves("*")) {
+                memory.offerHostAllocator(allocator);
+            } else {
+                memory.offerDeviceAllocator(allocator);
+            }
         }
 
         @Override
@@ -677,6 +683,7 @@ final class Engine implements MooncakeEngine {
             directory.close();
         }
         transports.close();
+        staging.close();
         if (handshake != null) {
             handshake.close();
         }
