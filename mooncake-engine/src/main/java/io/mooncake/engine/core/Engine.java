@@ -85,6 +85,7 @@ final class Engine implements MooncakeEngine {
     private final Segments segments = new Segments();
     private final Router router;
     private final LocalMemory memory;
+    private final DeviceStaging staging;
     private final HandshakeService handshakeService;
 
     private HandshakeServer handshake;
@@ -103,9 +104,10 @@ final class Engine implements MooncakeEngine {
         this.config = config;
         this.transferTimeout = config.transferTimeout();
         this.listener = TransferListener.of(List.of(stats, userListener));
-        this.router = new Router(listener, segments);
         ClassLoader loader = Engine.class.getClassLoader();
         this.memory = new LocalMemory(registry, config.transferTimeout(), transports, this::republish, loader);
+        this.staging = new DeviceStaging(memory);
+        this.router = new Router(listener, segments, staging);
         this.handshakeService = new HandshakeService(() -> localDescriptor, transports);
     }
 
@@ -643,6 +645,7 @@ final class Engine implements MooncakeEngine {
             directory.close();
         }
         transports.close();
+        staging.close();
         if (handshake != null) {
             handshake.close();
         }
