@@ -59,6 +59,7 @@ public final class HipTestDouble implements Hip {
             this.devices = devices;
             try {
                 this.dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "hip-double-");
+                this.dir.toFile().deleteOnExit();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class JnaHip implements AcceleratorRuntime, Hip {
 
     private static final Map<List<String>, Loaded<JnaHip>> CACHE = new ConcurrentHashMap<>();
+    private static final Map<List<String>, Loaded<AcceleratorRuntime>> PROBE_CACHE = new ConcurrentHashMap<>();
 
     private final LibAmdHip64 lib;
     private final String library;
@@ -36,9 +37,11 @@ public final class JnaHip implements AcceleratorRuntime, Hip {
 
     /** The HIP runtime from the first candidate that links ({@code libamdhip64.so} or a path), as the probes see it. */
     public static Loaded<AcceleratorRuntime> load(List<String> candidates) {
-        Loaded<JnaHip> l = loadHip(candidates);
-        return l.isLoaded() ? Loaded.of(l.name(), l.library())
-                : new Loaded<>(null, l.name(), l.failure(), l.permissionDenied());
+        return PROBE_CACHE.computeIfAbsent(List.copyOf(candidates), c -> {
+            Loaded<JnaHip> l = loadHip(c);
+            return l.isLoaded() ? Loaded.of(l.name(), l.library())
+                    : new Loaded<>(null, l.name(), l.failure(), l.permissionDenied());
+        });
     }
 
     /** The HIP runtime from the first candidate that links, as the transport and the allocator use it. */

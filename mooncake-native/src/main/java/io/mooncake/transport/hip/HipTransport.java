@@ -44,6 +44,11 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * the same JVM, or its own segment) is not opened: its address is used as is, since a process
  * cannot open its own IPC handle.
  *
+ * <p>Failures: a peer handle the runtime cannot open (the peer freed the memory or exited) fails
+ * the request as {@code PEER_REJECTED} with the runtime's error, without a fallback (no other
+ * transport reaches a peer's GPU memory), and has the peer's descriptor re-read; a copy the
+ * runtime refuses fails its slice as {@code LOCAL}.
+ *
  * <p>Request states: slices of a task that ended (deadline, cancel) before a lane posted them end
  * CANCELED without a copy; a copy the GPU already runs cannot be recalled, so its slice ends when
  * the GPU finished it, and only then is the local memory released. Thread-safe.
@@ -395,6 +400,7 @@ public final class HipTransport implements Transport {
         private final Mapping[] postedMapping = new Mapping[BATCH];
         private final int[] postedDevice = new int[BATCH];
         private final String[] postedError = new String[BATCH];
+        private final FailureKind[] postedKind = new FailureKind[BATCH];
 
         Lane(String name) {
             thread = new Thread(this, name);
@@ -520,6 +526,7 @@ public final class HipTransport implements Transport {
                 TransferTask task = posted[k];
                 postedMapping[k] = null;
                 postedError[k] = null;
+                postedKind[k] = FailureKind.LOCAL;
                 postedDevice[k] = -1;
                 if (task.isDone()) {
                     postedError[k] = "";
@@ -533,7 +540,16 @@ public final class HipTransport implements Transport {
                 BufferDescriptor b = task.remoteBuffer();
                 try {
                     if (b != null) {
-                        Mapping m = mapping(task, b);
+                        Mapping m;
+                        try {
+                            m = mapping(task, b);
+                        } catch (MooncakeException e) {
+                            postedError[k] = "the GPU memory of '" + task.target().segmentName() + "' at 0x"
+                                    + Long.toHexString(b.addr()) + " cannot be opened: " + e.getMessage();
+                            postedKind[k] = FailureKind.PEER_REJECTED;
+                            context.peerFailed(task.target().segmentName());
+                            continue;
+                        }
                         if (!m.acquire()) {
                             mappings.remove(b, m);
                             m = mapping(task, b);
@@ -589,7 +605,7 @@ public final class HipTransport implements Transport {
                 } else if (error.isEmpty()) {
                     task.sliceFailed(FailureKind.CANCELED, "ended before it was copied");
                 } else {
-                    task.sliceFailed(FailureKind.LOCAL, error);
+                    task.sliceFailed(postedKind[k], error);
                 }
             }
         }

@@ -1,0 +1,167 @@
+package io.mooncake.transport.hip;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mooncake.engine.api.Batch;
+import io.mooncake.engine.api.BatchResult;
+import io.mooncake.engine.api.LocalBuffer;
+import io.mooncake.engine.api.RemoteBuffer;
+import io.mooncake.engine.api.TransferRequest;
+import io.mooncake.engine.api.TransferState;
+import io.mooncake.engine.config.EngineConfig;
+import io.mooncake.engine.core.MooncakeEngine;
+import io.mooncake.engine.metadata.BufferDescriptor;
+import io.mooncake.engine.metadata.SegmentDescriptor;
+import io.mooncake.engine.testsupport.Engines;
+import io.mooncake.engine.transport.contract.Pattern;
+import io.mooncake.testing.HipTestDouble;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@code hip} transport's own behaviour over the HIP TEST DOUBLE ({@link HipTestDouble}, which
+ * stands for AMD GPUs: they cannot exist on this machine): what it publishes, that a peer
+ * allocation is opened once, deadlines and cancel while the simulated GPU stalls, and runtime
+ * errors named in the request's reason. Two engines of this JVM, same-host transports off.
+ */
+class HipTransportTest {
+
+    private static final int MIB = 1 << 20;
+
+    private HipTestDouble.Gpus gpus;
+    private HipPeer peer;
+    private MooncakeEngine initiator;
+    private LocalBuffer local;
+
+    @BeforeEach
+    void start() {
+        gpus = HipDouble.activate(1);
+        peer = HipPeer.start(config().build(), gpus.process(), 32L * MIB);
+    }
+
+    @AfterEach
+    void stop() {
+        gpus.resume();
+        if (local != null) {
+            local.close();
+        }
+        if (initiator != null) {
+            initiator.close();
+        }
+        peer.close();
+        HipDouble.deactivate(gpus);
+    }
+
+    private static EngineConfig.Builder config() {
+        return Engines.allTransports().protocol(HipDouble.PROTOCOL).disabledTransports("local,shm");
+    }
+
+    private RemoteBuffer remote(Duration timeout) {
+        initiator = MooncakeEngine.start(config().transferTimeout(timeout).build());
+        local = initiator.allocateBuffer(32L * MIB, "cpu:0");
+        return initiator.openSegment(peer.segmentName()).buffer(0);
+    }
+
+    private static BatchResult end(Batch b) throws Exception {
+        return b.completion().get(60, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void deviceBuffersArePublishedWithTheirIpcHandleAsUppercaseHexAndTheirLocationAsName() {
+        SegmentDescriptor d = peer.engine().localDescriptor();
+
+        assertThat(d.protocol()).isEqualTo(HipDouble.PROTOCOL);
+        assertThat(d.buffers()).hasSize(1);
+        BufferDescriptor b = d.buffers().get(0);
+        assertThat(b.name()).isEqualTo("hip:0");
+        assertThat(b.addr()).isEqualTo(peer.bufferAddress());
+        assertThat(b.length()).isEqualTo(32L * MIB);
+        assertThat(b.shmName()).hasSize(128).matches("[0-9A-F]{128}");
+        assertThat(d.extra()).containsKey(HipTransport.BOOT_ID);
+    }
+
+    @Test
+    void aPeerAllocationIsOpenedOnceForManyRequestsAndClosedWithTheEngine() throws Exception {
+        RemoteBuffer remote = remote(Duration.ofSeconds(20));
+        long seed = 42;
+        Pattern.fill(local.byteBuffer(), 0, 20L * MIB, seed);
+
+        for (int i = 0; i < 5; i++) {
+            BatchResult r = end(initiator.submit(List.of(TransferRequest.write(local, 0, remote, 0, 20L * MIB),
+                    TransferRequest.read(local, 24L * MIB, remote, 7, 3))));
+            assertThat(r.statuses()).allMatch(s -> s.state() == TransferState.COMPLETED);
+        }
+        peer.verify(0, 20L * MIB, seed);
+
+        assertThat(gpus.opens()).as("hipIpcOpenMemHandle calls").isEqualTo(1);
+        assertThat(initiator.stats().counters(HipDouble.PROTOCOL, io.mooncake.engine.api.OpCode.WRITE).bytes())
+                .isEqualTo(100L * MIB);
+        initiator.close();
+        initiator = null;
+        assertThat(gpus.closes()).as("hipIpcCloseMemHandle calls").isEqualTo(1);
+    }
+
+    @Test
+    void aStalledGpuEndsRequestsTimeoutAtTheDeadlineThenTheEngineWorksAgain() throws Exception {
+        RemoteBuffer remote = remote(Duration.ofSeconds(1));
+        gpus.stall();
+
+        BatchResult r = end(initiator.submit(List.of(TransferRequest.write(local, 0, remote, 0, 24L * MIB))));
+
+        assertThat(r.statuses().get(0).state()).isEqualTo(TransferState.TIMEOUT);
+        gpus.resume();
+        long seed = 7;
+        Pattern.fill(local.byteBuffer(), 0, MIB, seed);
+        BatchResult after = end(initiator.submit(List.of(TransferRequest.write(local, 0, remote, MIB, MIB))));
+        assertThat(after.statuses().get(0).state()).isEqualTo(TransferState.COMPLETED);
+        peer.verify(MIB, MIB, seed);
+    }
+
+    @Test
+    void cancelEndsRequestsCanceledAndSlicesNotYetPostedAreDropped() throws Exception {
+        RemoteBuffer remote = remote(Duration.ofSeconds(20));
+        gpus.stall();
+        Batch b = initiator.submit(List.of(TransferRequest.write(local, 0, remote, 0, 32L * MIB),
+                TransferRequest.read(local, 0, remote, 0, 4096)));
+
+        b.cancel();
+        BatchResult r = end(b);
+
+        assertThat(r.statuses()).allSatisfy(s -> {
+            assertThat(s.state()).isEqualTo(TransferState.CANCELED);
+            assertThat(s.failureReason()).isNotBlank();
+        });
+        gpus.resume();
+        long seed = 11;
+        Pattern.fill(local.byteBuffer(), 0, MIB, seed);
+        BatchResult after = end(initiator.submit(List.of(TransferRequest.write(local, 0, remote, 3, MIB))));
+        assertThat(after.statuses().get(0).state()).isEqualTo(TransferState.COMPLETED);
+        peer.verify(3, MIB, seed);
+    }
+
+    @Test
+    void aHandleTheRuntimeCannotOpenFailsTheRequestNamingTheCallAndTheError() throws Exception {
+        gpus.failOpens(400);
+        RemoteBuffer remote = remote(Duration.ofSeconds(20));
+
+        BatchResult r = end(initiator.submit(List.of(TransferRequest.write(local, 0, remote, 0, MIB))));
+
+        assertThat(r.statuses().get(0).state()).isEqualTo(TransferState.FAILED);
+        assertThat(r.statuses().get(0).failureReason()).contains("hipIpcOpenMemHandle failed: hipErrorInvalidHandle (400)");
+    }
+
+    @Test
+    void hostMemoryIsLeftToOtherTransportsAndGetsNoHandle() {
+        try (LocalBuffer host = peer.engine().allocateBuffer(MIB, "cpu:0")) {
+            SegmentDescriptor d = peer.engine().localDescriptor();
+            BufferDescriptor hb = d.findBuffer(host.address(), MIB);
+            assertThat(hb).isNotNull();
+            assertThat(hb.shmName()).isNull();
+            assertThat(d.findBuffer(peer.bufferAddress(), 1).shmName()).hasSize(128);
+        }
+    }
+}
