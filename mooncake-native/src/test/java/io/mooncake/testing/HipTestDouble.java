@@ -169,6 +169,11 @@ public final class HipTestDouble implements Hip {
     }
 
     @Override
+    public int currentDevice() {
+        return current.get()[0];
+    }
+
+    @Override
     public void setDevice(int device) {
         if (device < 0 || device >= gpus.devices) {
             throw error("hipSetDevice(" + device + ")", HipAbi.ERROR_INVALID_DEVICE, "hipErrorInvalidDevice");

@@ -26,6 +26,9 @@ public interface Hip {
     /** {@code hipGetDeviceCount}; {@code hipErrorNoDevice} is thrown, not answered as 0. */
     int deviceCount();
 
+    /** {@code hipGetDevice}: the calling thread's current device. */
+    int currentDevice();
+
     /** {@code hipSetDevice} on the calling thread. */
     void setDevice(int device);
 

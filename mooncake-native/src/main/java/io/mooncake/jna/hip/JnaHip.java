@@ -99,6 +99,13 @@ public final class JnaHip implements AcceleratorRuntime, Hip {
     }
 
     @Override
+    public int currentDevice() {
+        IntByReference d = new IntByReference();
+        check(lib.hipGetDevice(d), "hipGetDevice");
+        return d.getValue();
+    }
+
+    @Override
     public void setDevice(int device) {
         int rc = lib.hipSetDevice(device);
         if (rc != 0) {

@@ -190,19 +190,24 @@ public final class HipDeviceMemory implements DeviceMemoryAccess, MemoryAllocato
                     + ")");
         }
         long p;
+        int previous = -1;
         try {
+            previous = hip.currentDevice();
             hip.setDevice(device);
             p = hip.malloc(length);
+            try {
+                hip.memset(p, 0, length);
+            } catch (HipException e) {
+                hip.free(p);
+                throw e;
+            }
         } catch (HipException e) {
             throw new MooncakeException(ErrorCode.MEMORY, "cannot allocate " + length + " bytes on " + location + ": "
                     + e.getMessage(), e);
-        }
-        try {
-            hip.memset(p, 0, length);
-        } catch (HipException e) {
-            hip.free(p);
-            throw new MooncakeException(ErrorCode.MEMORY, "cannot zero " + length + " bytes on " + location + ": "
-                    + e.getMessage(), e);
+        } finally {
+            if (previous >= 0 && previous != device) {
+                hip.setDevice(previous); // the current device is per thread: leave the caller's as it was
+            }
         }
         return new HipAllocation(p, length, MemoryKind.DEVICE, () -> hip.free(p));
     }

@@ -539,6 +539,8 @@ public final class HipTransport implements Transport {
                 long remote = task.targetAddress() + off;
                 BufferDescriptor b = task.remoteBuffer();
                 try {
+                    int device = deviceOf(task);
+                    long s = stream(device); // also makes it current: handles are opened on this device
                     if (b != null) {
                         Mapping m;
                         try {
@@ -560,8 +562,6 @@ public final class HipTransport implements Transport {
                         postedMapping[k] = m;
                         remote = m.base + (remote - b.addr());
                     }
-                    int device = deviceOf(task);
-                    long s = stream(device);
                     if (task.opCode() == OpCode.WRITE) {
                         hip.memcpyAsync(remote, local, len, s);
                     } else {
