@@ -75,9 +75,19 @@ public final class HipDouble {
     /** hip:N registrations checked against the double while it is active. */
     public static final class DeviceAccess implements DeviceMemoryAccess {
 
+        private volatile HipTestDouble.Gpus gpus;
+        private volatile DeviceMemoryAccess memory;
+
         private DeviceMemoryAccess delegate() {
             HipTestDouble.Gpus g = active;
-            return g == null ? null : new HipDeviceMemory(() -> HipRuntime.of(g.process()));
+            if (g == null) {
+                return null;
+            }
+            if (gpus != g) {
+                memory = new HipDeviceMemory(() -> HipRuntime.of(g.process()));
+                gpus = g;
+            }
+            return memory;
         }
 
         @Override

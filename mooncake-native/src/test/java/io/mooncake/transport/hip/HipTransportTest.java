@@ -155,6 +155,67 @@ class HipTransportTest {
     }
 
     @Test
+    void gpuToGpuBothWaysMovesExactBytesWithoutStaging() throws Exception {
+        RemoteBuffer remote = remote(Duration.ofSeconds(20));
+        HipTestDouble app = gpus.process();
+        long dev = app.malloc(8L * MIB);
+        java.nio.ByteBuffer host = java.nio.ByteBuffer.allocateDirect(4 * MIB);
+        try {
+            initiator.registerLocalMemory(dev, 8L * MIB, "hip:0");
+            long seed = 99;
+            Pattern.fill(host, 0, 4 * MIB, seed);
+            app.memcpy(dev + 5, io.mooncake.engine.memory.NativeMemory.addressOf(host), 4 * MIB);
+            peer.fill(8L * MIB, 3 * MIB, seed + 1);
+
+            BatchResult r = end(initiator.submit(List.of(
+                    new TransferRequest(io.mooncake.engine.api.OpCode.WRITE, dev + 5, remote.segmentId(),
+                            remote.address() + 1001, 4 * MIB),
+                    new TransferRequest(io.mooncake.engine.api.OpCode.READ, dev + 4L * MIB + 100, remote.segmentId(),
+                            remote.address() + 8L * MIB, 3 * MIB))));
+
+            assertThat(r.statuses()).allMatch(s -> s.state() == TransferState.COMPLETED);
+            peer.verify(1001, 4 * MIB, seed);
+            app.memcpy(io.mooncake.engine.memory.NativeMemory.addressOf(host), dev + 4L * MIB + 100, 3 * MIB);
+            assertThat(Pattern.mismatch(host, 0, 3 * MIB, seed + 1)).isNull();
+            assertThat(initiator.stats().counters(HipDouble.PROTOCOL, io.mooncake.engine.api.OpCode.READ).bytes())
+                    .isEqualTo(3L * MIB);
+        } finally {
+            initiator.unregisterLocalMemory(dev);
+            app.free(dev);
+        }
+    }
+
+    @Test
+    void gpuMemoryToAHostOnlyPeerIsStagedThroughPinnedMemoryOverTcp() throws Exception {
+        io.mooncake.engine.transport.contract.InProcessPeer hostPeer = io.mooncake.engine.transport.contract
+                .InProcessPeer.start(Engines.loopback().disabledTransports("local,shm").build(), 8L * MIB);
+        initiator = MooncakeEngine.start(config().build());
+        HipTestDouble app = gpus.process();
+        long dev = app.malloc(4L * MIB);
+        java.nio.ByteBuffer host = java.nio.ByteBuffer.allocateDirect(2 * MIB);
+        try {
+            initiator.registerLocalMemory(dev, 4L * MIB, "hip:0");
+            RemoteBuffer target = initiator.openSegment(hostPeer.segmentName()).buffer(0);
+            long seed = 5;
+            Pattern.fill(host, 0, 2 * MIB, seed);
+            app.memcpy(dev, io.mooncake.engine.memory.NativeMemory.addressOf(host), 2 * MIB);
+
+            BatchResult r = end(initiator.submit(List.of(new TransferRequest(io.mooncake.engine.api.OpCode.WRITE,
+                    dev, target.segmentId(), target.address() + 77, 2 * MIB))));
+
+            assertThat(r.statuses().get(0).state()).as(r.statuses().get(0).toString())
+                    .isEqualTo(TransferState.COMPLETED);
+            hostPeer.verify(77, 2 * MIB, seed);
+            assertThat(initiator.stats().counters("tcp", io.mooncake.engine.api.OpCode.WRITE).bytes())
+                    .isEqualTo(2L * MIB);
+        } finally {
+            initiator.unregisterLocalMemory(dev);
+            app.free(dev);
+            hostPeer.close();
+        }
+    }
+
+    @Test
     void hostMemoryIsLeftToOtherTransportsAndGetsNoHandle() {
         try (LocalBuffer host = peer.engine().allocateBuffer(MIB, "cpu:0")) {
             SegmentDescriptor d = peer.engine().localDescriptor();
