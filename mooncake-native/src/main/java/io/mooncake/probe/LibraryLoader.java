@@ -45,6 +45,11 @@ public interface LibraryLoader {
     /** Whether any of {@code candidates} can be loaded (libraries only checked for: libcuda, libhccl, libaccl_barex, libcufile). */
     Loaded<String> library(List<String> candidates);
 
+    /** The CUDA driver ({@code libcuda.so.1}); the default loads the real one once per JVM. */
+    default Loaded<io.mooncake.jna.cuda.Cuda> cuda() {
+        return io.mooncake.jna.cuda.Cuda.load();
+    }
+
     /** The real libraries, through JNA. */
     static LibraryLoader jna() {
         return JnaLibraryLoader.INSTANCE;

@@ -26,6 +26,7 @@ public final class FakeLibraries implements LibraryLoader {
     private io.mooncake.jna.hip.Hip hipRuntime;
     private AcceleratorRuntime acl;
     private AcceleratorRuntime cndrv;
+    private io.mooncake.jna.cuda.Cuda cuda;
     private final Set<String> present = new HashSet<>();
     /** Every candidate list asked for, in order. */
     public final List<List<String>> asked = new ArrayList<>();
@@ -139,6 +140,17 @@ public final class FakeLibraries implements LibraryLoader {
     public Loaded<AcceleratorRuntime> cndrv(List<String> candidates) {
         asked.add(candidates);
         return of(candidates.get(0), cndrv);
+    }
+
+    /** The CUDA driver over a test double of libcuda (absent unless set). */
+    public FakeLibraries cuda(io.mooncake.jna.cuda.Cuda c) {
+        this.cuda = c;
+        return this;
+    }
+
+    @Override
+    public Loaded<io.mooncake.jna.cuda.Cuda> cuda() {
+        return of("libcuda.so.1", cuda);
     }
 
     @Override

@@ -213,7 +213,11 @@ final class Engine implements MooncakeEngine {
 
         @Override
         public void offerAllocator(MemoryAllocator allocator) {
-            memory.offerHostAllocator(allocator);
+            if (allocator.serves("cpu:0") || allocator.serves("*")) {
+                memory.offerHostAllocator(allocator);
+            } else {
+                memory.offerDeviceAllocator(allocator);
+            }
         }
 
         @Override

@@ -123,6 +123,16 @@ final class LocalMemory {
         log.info("Engine-allocated host memory comes from the {} allocator", allocator.name());
     }
 
+    /**
+     * A transport offers an allocator for device locations (nvlink: memory it can export as fabric
+     * handles): it is asked before the device modules' own allocators.
+     */
+    void offerDeviceAllocator(MemoryAllocator allocator) {
+        allocators.add(0, allocator);
+        log.info("Engine-allocated device memory comes from the {} allocator where it serves the location",
+                allocator.name());
+    }
+
     // ---- registration
 
     Region register(long address, long length, String location, boolean remoteAccessible, Object owner,
