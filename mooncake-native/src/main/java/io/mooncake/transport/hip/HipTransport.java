@@ -1,5 +1,7 @@
 package io.mooncake.transport.hip;
 
+import io.mooncake.device.hip.HipDeviceMemory;
+import io.mooncake.device.hip.HipRuntime;
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
 import io.mooncake.engine.api.OpCode;

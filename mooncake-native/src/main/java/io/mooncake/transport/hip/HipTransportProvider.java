@@ -1,5 +1,6 @@
 package io.mooncake.transport.hip;
 
+import io.mooncake.device.hip.HipRuntime;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.transport.Availability;
 import io.mooncake.engine.transport.Transport;

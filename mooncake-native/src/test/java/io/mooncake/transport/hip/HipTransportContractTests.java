@@ -1,30 +1,24 @@
 package io.mooncake.transport.hip;
 
 import io.mooncake.engine.config.EngineConfig;
-import io.mooncake.engine.testsupport.Engines;
+import io.mooncake.engine.transport.contract.ChildJvmPeer;
 import io.mooncake.engine.transport.contract.Peer;
 import io.mooncake.engine.transport.contract.TransportContractTests;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The engine's transport contract over the REAL HIP runtime and an AMD GPU: the peer's buffer is
- * {@code hipMalloc} memory on GPU 0 and every byte moves by {@code hipMemcpyAsync}. Needs an AMD
- * GPU with ROCm; elsewhere it skips, naming what is missing (the runtime's own answer, such as
- * {@code hipGetDeviceCount failed: hipErrorNoDevice (100)}). {@code -Dmooncake.gpu.required=true}
- * (what {@code bin/gpu-check} passes on a GPU machine) turns the skip into a failure.
- *
- * <p>Both engines run in this JVM, which shares one HIP runtime: the initiator recognises the
- * peer's handles as exported by its own process and copies at their addresses without
- * {@code hipIpcOpenMemHandle} (a process cannot open its own IPC handle). Opening handles of
- * another process is covered by {@link HipTransportOverTestDoubleContractTests} over the test
- * double only; see docs/gpu.md for the two-process check on hardware.
+ * The engine's transport contract over the REAL HIP runtime between two processes on one AMD GPU:
+ * the target is another JVM running {@code hip} whose buffer is {@code hip:0} memory
+ * ({@code hipMalloc}, filled and checked through {@code HipDeviceMemory}'s copies), published with
+ * its IPC handle; the initiator opens the handle ({@code hipIpcOpenMemHandle}) and copies with
+ * {@code hipMemcpyAsync} from and into its host memory. Needs an AMD GPU with ROCm; elsewhere the
+ * class is reported skipped with the runtime's own answer ({@link RequiresAmdGpu}), and
+ * {@code -Dmooncake.gpu.required=true} makes that a failure. The target process takes no part in
+ * the copies, so a stopped peer does not stall them, and a killed peer's memory stays mapped until
+ * the initiator closes its mapping; the hooks say so.
  */
 @ExtendWith(RequiresAmdGpu.class)
 class HipTransportContractTests extends TransportContractTests {
-
-    static HipRuntime gpu() {
-        return HipRuntime.real(System.getenv());
-    }
 
     @Override
     protected String protocolUnderTest() {
@@ -33,7 +27,12 @@ class HipTransportContractTests extends TransportContractTests {
 
     @Override
     protected Peer startPeer(long bufferBytes) {
-        return HipPeer.start(hipOnly(Engines.allTransports()).build(), gpu().hip(), bufferBytes);
+        return ChildJvmPeer.start(bufferBytes, "hip", null, "hip:0");
+    }
+
+    @Override
+    protected boolean stoppedPeerStallsTransfers() {
+        return false;
     }
 
     @Override
@@ -43,10 +42,6 @@ class HipTransportContractTests extends TransportContractTests {
 
     @Override
     protected EngineConfig.Builder configureInitiator(EngineConfig.Builder base) {
-        return hipOnly(base);
-    }
-
-    private static EngineConfig.Builder hipOnly(EngineConfig.Builder b) {
-        return b.protocol("hip").disabledTransports("local,shm");
+        return base.protocol("hip").disabledTransports("local,shm");
     }
 }

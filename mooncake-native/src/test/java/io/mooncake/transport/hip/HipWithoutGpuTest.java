@@ -1,5 +1,6 @@
 package io.mooncake.transport.hip;
 
+import io.mooncake.device.hip.HipDeviceMemory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;

@@ -1,5 +1,6 @@
 package io.mooncake.transport.hip;
 
+import io.mooncake.device.hip.HipRuntime;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;

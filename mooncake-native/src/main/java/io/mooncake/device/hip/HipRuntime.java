@@ -1,4 +1,4 @@
-package io.mooncake.transport.hip;
+package io.mooncake.device.hip;
 
 import io.mooncake.jna.Loaded;
 import io.mooncake.jna.hip.Hip;
@@ -24,7 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public record HipRuntime(Hip hip, int devices, String unavailable) {
 
     /** The fix every "no GPU" answer carries. */
-    static final String NO_GPU_FIX = "run on a host with AMD Instinct/Radeon GPUs and the amdgpu driver "
+    public static final String NO_GPU_FIX = "run on a host with AMD Instinct/Radeon GPUs and the amdgpu driver "
             + "(in a container: --device=/dev/kfd --device=/dev/dri)";
 
     private static final Map<List<String>, HipRuntime> REAL = new ConcurrentHashMap<>();

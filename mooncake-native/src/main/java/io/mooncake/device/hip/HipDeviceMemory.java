@@ -1,4 +1,4 @@
-package io.mooncake.transport.hip;
+package io.mooncake.device.hip;
 
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
@@ -90,7 +90,7 @@ public final class HipDeviceMemory implements DeviceMemoryAccess, MemoryAllocato
     }
 
     /** The device index of a {@code hip:N} location. */
-    static int device(String location) {
+    public static int device(String location) {
         if (location == null || !location.startsWith(PREFIX)) {
             throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, "location '" + location + "' is not hip:<N>");
         }

@@ -1,4 +1,4 @@
-package io.mooncake.transport.hip;
+package io.mooncake.device.hip;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
