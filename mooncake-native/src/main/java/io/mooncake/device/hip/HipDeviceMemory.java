@@ -20,8 +20,10 @@ import org.slf4j.LoggerFactory;
  * ({@code hipMalloc} on device N, zeroed). Found by {@link java.util.ServiceLoader}.
  *
  * <p>The runtime is loaded lazily, on the first question about a {@code hip:} location or a host
- * pointer: a host without {@code /dev/kfd} answers unavailable without loading
- * {@code libamdhip64} at all. Thread-safe.
+ * pointer: a host without {@code /dev/kfd} (or with {@code MC_DISABLE_HIP} set) answers
+ * unavailable without loading {@code libamdhip64} at all. On a host with an AMD GPU the first
+ * registration of any engine loads and initialises the runtime, so that every registration can be
+ * checked (a device pointer registered as {@code cpu:N} is refused). Thread-safe.
  */
 public final class HipDeviceMemory implements DeviceMemoryAccess, MemoryAllocator {
 
@@ -34,9 +36,14 @@ public final class HipDeviceMemory implements DeviceMemoryAccess, MemoryAllocato
 
     /** Over the real runtime (what {@link java.util.ServiceLoader} builds). */
     public HipDeviceMemory() {
-        this(() -> HipRuntime.kfdPresent() ? HipRuntime.real(System.getenv())
-                : new HipRuntime(null, 0, "no AMD GPU: /dev/kfd does not exist (the amdgpu kernel driver is not "
-                        + "loaded, or the container was started without --device=/dev/kfd --device=/dev/dri)"));
+        this(() -> {
+            if (io.mooncake.engine.config.EnvironmentVariables.flag(System.getenv(), "MC_DISABLE_HIP")) {
+                return new HipRuntime(null, 0, "MC_DISABLE_HIP is set");
+            }
+            return HipRuntime.kfdPresent() ? HipRuntime.real(System.getenv())
+                    : new HipRuntime(null, 0, "no AMD GPU: /dev/kfd does not exist (the amdgpu kernel driver is not "
+                            + "loaded, or the container was started without --device=/dev/kfd --device=/dev/dri)");
+        });
     }
 
     /** Over a given runtime (tests: a test double standing for AMD GPUs). */
