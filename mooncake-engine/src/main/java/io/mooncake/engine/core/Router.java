@@ -75,7 +75,7 @@ final class Router implements TaskRouter {
         boolean device = local != null && local.kind() == MemoryKind.DEVICE;
         for (int i = from; i < c.length; i++) {
             Transport t = c[i];
-            if (device && !t.takesDeviceMemory()) {
+            if (device && !t.takesDeviceMemory(local)) {
                 Staging s = stagingFor(task, local);
                 if (s != null) {
                     fallbackHeard(task, route, t, previousKind);

@@ -82,6 +82,16 @@ public interface Transport extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether this transport moves this device-memory region itself; by default
+     * {@link #takesDeviceMemory()}. A NIC transport that registered the region with GPUDirect
+     * (rdma with nvidia-peermem) says yes for the regions it registered. Called per request on
+     * the submitting thread: cheap, no allocation.
+     */
+    default boolean takesDeviceMemory(Region region) {
+        return takesDeviceMemory();
+    }
+
     /** The largest slice this transport takes for requests to {@code target}. */
     int sliceSize(RemoteTarget target);
 
