@@ -547,7 +547,7 @@ public final class HipTransport implements Transport {
                         Mapping m;
                         try {
                             m = mapping(task, b);
-                        } catch (MooncakeException e) {
+                        } catch (RuntimeException e) {
                             postedError[k] = "the GPU memory of '" + task.target().segmentName() + "' at 0x"
                                     + Long.toHexString(b.addr()) + " cannot be opened: " + e.getMessage();
                             postedKind[k] = FailureKind.PEER_REJECTED;
@@ -571,7 +571,7 @@ public final class HipTransport implements Transport {
                     }
                     postedDevice[k] = device;
                     usedDevices |= 1L << Math.min(device, 63);
-                } catch (MooncakeException e) {
+                } catch (RuntimeException e) { // a runtime error, or anything else: the slice ends, the lane lives on
                     postedError[k] = "copy of " + len + " bytes " + (task.opCode() == OpCode.WRITE ? "to" : "from")
                             + " '" + task.target().segmentName() + "' failed: " + e.getMessage();
                 }
