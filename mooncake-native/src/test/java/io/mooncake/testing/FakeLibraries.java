@@ -23,6 +23,7 @@ public final class FakeLibraries implements LibraryLoader {
     private Fabric fabric;
     private Nvml nvml;
     private AcceleratorRuntime hip;
+    private io.mooncake.jna.hip.Hip hipRuntime;
     private AcceleratorRuntime acl;
     private AcceleratorRuntime cndrv;
     private io.mooncake.jna.cuda.Cuda cuda;
@@ -78,6 +79,18 @@ public final class FakeLibraries implements LibraryLoader {
     public FakeLibraries hip(RuntimeQuery q) {
         hip = () -> q;
         return this;
+    }
+
+    /** The HIP runtime the hip transport and allocator use (a {@link HipTestDouble} process: stands for AMD GPUs). */
+    public FakeLibraries hipRuntime(io.mooncake.jna.hip.Hip runtime) {
+        hipRuntime = runtime;
+        return this;
+    }
+
+    @Override
+    public Loaded<io.mooncake.jna.hip.Hip> hipRuntime(List<String> candidates) {
+        asked.add(candidates);
+        return of(candidates.get(0), hipRuntime);
     }
 
     public FakeLibraries ascendCl(RuntimeQuery q) {
