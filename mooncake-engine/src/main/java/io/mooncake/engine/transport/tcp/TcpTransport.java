@@ -241,6 +241,11 @@ public final class TcpTransport implements Transport {
         // Connections are checked against the target's address on every submit; nothing cached by name.
     }
 
+    /** Tests: the I/O loop {@code i} (0 accepts the data connections). */
+    IoLoop loop(int i) {
+        return loops[i];
+    }
+
     IoLoop nextLoop() {
         return loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
     }
