@@ -36,7 +36,7 @@ public final class EngineConfig {
     public static final int DEFAULT_SOCKET_BUFFER_SIZE = 4 * 1024 * 1024;
     public static final int DEFAULT_TCP_MAX_INBOUND_CONNECTIONS = 4096;
     public static final int DEFAULT_TCP_MAX_INBOUND_CONNECTIONS_PER_ADDRESS = 1024;
-    public static final Duration DEFAULT_TCP_IDLE_TIMEOUT = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_TCP_IDLE_TIMEOUT = Duration.ofHours(1);
     public static final Duration DEFAULT_TCP_BODY_TIMEOUT = Duration.ofSeconds(30);
 
     private final String localHostname;

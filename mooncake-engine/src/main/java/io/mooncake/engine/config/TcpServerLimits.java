@@ -16,7 +16,7 @@ import java.time.Duration;
 public record TcpServerLimits(int maxConnections, int maxConnectionsPerAddress, Duration idleTimeout,
         Duration bodyTimeout) {
 
-    /** 4096 connections, 1024 per address, 5 minutes idle, 30 s without progress in a body. */
+    /** 4096 connections, 1024 per address, 1 hour idle, 30 s without progress in a body. */
     public static final TcpServerLimits DEFAULTS = new TcpServerLimits(
             EngineConfig.DEFAULT_TCP_MAX_INBOUND_CONNECTIONS,
             EngineConfig.DEFAULT_TCP_MAX_INBOUND_CONNECTIONS_PER_ADDRESS, EngineConfig.DEFAULT_TCP_IDLE_TIMEOUT,
