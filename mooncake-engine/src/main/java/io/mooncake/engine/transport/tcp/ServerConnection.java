@@ -117,7 +117,12 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
             close("cannot register: " + e);
             return;
         }
-        run();
+        if (partialLength == 0 && !servedOne) {
+            // Freshly accepted: its request is rarely there yet (the initiator connects first and
+            // writes after), so a read now would mostly come back empty; the selector reports it.
+            return;
+        }
+        run(); // moved here with part of a request read: serve it
     }
 
     /** The peer's address, for logs (looked up on first use only). */
@@ -267,6 +272,21 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
             }
             if (!process()) {
                 continue; // output is pending, or the connection is closing: loop to write
+            }
+            if (!settled && servedOne && phase == HEADER && in.position() == 0 && hasPendingOutput()
+                    && !inputClosed) {
+                // A connection-per-request initiator's request is answered: send the answer and wait
+                // for the close (or a second request) without first reading the socket empty.
+                if (!writePending()) {
+                    interest(SelectionKey.OP_WRITE);
+                    return;
+                }
+                if (!owedStatus) {
+                    interest(SelectionKey.OP_READ);
+                    release();
+                    return;
+                }
+                continue;
             }
             if (inputClosed) {
                 close(phase == HEADER && in.position() == 0 ? null : "peer closed mid-request");
