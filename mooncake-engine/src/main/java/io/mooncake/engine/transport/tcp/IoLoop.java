@@ -118,7 +118,7 @@ final class IoLoop implements Runnable {
 
     /** Runs {@code task} on the loop thread once {@code delayNanos} have passed; call on the loop thread. */
     void after(long delayNanos, Runnable task) {
-        timers.add(new Timer(now + delayNanos, task));
+        timers.add(new Timer(System.nanoTime() + delayNanos, task)); // not the cached clock: at least the delay
     }
 
     /** The loop's clock ({@link System#nanoTime} at its latest wake-up); read on the loop thread. */

@@ -444,17 +444,29 @@ public final class TcpTransport implements Transport {
             closeQuietly(ch);
             return;
         }
-        ServerConnection c = new ServerConnection(ch, registry, this, acceptLoop, address);
+        ServerConnection c;
+        try {
+            c = new ServerConnection(ch, registry, this, acceptLoop, address);
+        } catch (Throwable t) { // out of memory: undo the admission, the loop contains the rest
+            inboundCount.decrementAndGet();
+            if (address != null) {
+                inboundPerAddress.computeIfPresent(address, (k, v) -> v <= 1 ? null : v - 1);
+            }
+            closeQuietly(ch);
+            throw t;
+        }
         serverConnections.add(c);
         try {
             ch.configureBlocking(false);
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             // SO_SNDBUF is asked for once the connection needs it (ServerConnection.sizeSendBuffer)
+            c.start();
         } catch (IOException e) {
             c.close("cannot configure the socket: " + e);
-            return;
+        } catch (Throwable t) {
+            c.close("internal error: " + t);
+            throw t;
         }
-        c.start();
     }
 
     /** Counts a new connection against the limits; returns why it is refused, or {@code null}. */
