@@ -102,9 +102,9 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     }
 
     /**
-     * Registers with the loop and serves what already arrived: a connection-per-request initiator
-     * sends its request right behind the connect, so waiting for the selector would only add a
-     * wake-up. Call on the loop thread.
+     * Registers with the loop. A freshly accepted connection is read when the selector reports
+     * data; one that moved here with part of a request read is served at once. Call on the loop
+     * thread.
      */
     void start() {
         if (closed) {
