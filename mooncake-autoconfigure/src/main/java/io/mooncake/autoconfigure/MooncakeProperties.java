@@ -100,6 +100,11 @@ public class MooncakeProperties {
     private final Cxl cxl = new Cxl();
 
     /**
+     * Limits of the tcp data port's inbound connections (mooncake.tcp.*).
+     */
+    private final Tcp tcp = new Tcp();
+
+    /**
      * Address the handshake and data listeners bind to. Binds the advertised address when unset;
      * 0.0.0.0 binds every interface, as the reference does.
      */
@@ -317,6 +322,10 @@ public class MooncakeProperties {
 
     public void setTcpDataPort(int tcpDataPort) {
         this.tcpDataPort = tcpDataPort;
+    }
+
+    public Tcp getTcp() {
+        return this.tcp;
     }
 
     public Cxl getCxl() {
@@ -709,6 +718,66 @@ public class MooncakeProperties {
 
         public void setDeviceSize(DataSize deviceSize) {
             this.deviceSize = deviceSize;
+        }
+    }
+
+    /** Limits of the tcp data port's inbound connections: what peers, hostile ones included, can hold. */
+    public static class Tcp {
+
+        /**
+         * Inbound data connections this node keeps open at most; more are accepted and closed at
+         * once (counted as refusedConnections).
+         */
+        private int maxInboundConnections = io.mooncake.engine.config.EngineConfig.DEFAULT_TCP_MAX_INBOUND_CONNECTIONS;
+
+        /**
+         * Inbound data connections one remote IP address keeps open at most.
+         */
+        private int maxInboundConnectionsPerAddress =
+                io.mooncake.engine.config.EngineConfig.DEFAULT_TCP_MAX_INBOUND_CONNECTIONS_PER_ADDRESS;
+
+        /**
+         * An inbound data connection waiting longer than this for its next request is closed. 0
+         * never closes idle connections.
+         */
+        private Duration idleTimeout = io.mooncake.engine.config.EngineConfig.DEFAULT_TCP_IDLE_TIMEOUT;
+
+        /**
+         * An inbound request whose body (WRITE) or reply (READ) makes no progress for this long is
+         * abandoned: the connection closes and the memory it used is released.
+         */
+        private Duration bodyTimeout = io.mooncake.engine.config.EngineConfig.DEFAULT_TCP_BODY_TIMEOUT;
+
+        public int getMaxInboundConnections() {
+            return this.maxInboundConnections;
+        }
+
+        public void setMaxInboundConnections(int maxInboundConnections) {
+            this.maxInboundConnections = maxInboundConnections;
+        }
+
+        public int getMaxInboundConnectionsPerAddress() {
+            return this.maxInboundConnectionsPerAddress;
+        }
+
+        public void setMaxInboundConnectionsPerAddress(int maxInboundConnectionsPerAddress) {
+            this.maxInboundConnectionsPerAddress = maxInboundConnectionsPerAddress;
+        }
+
+        public Duration getIdleTimeout() {
+            return this.idleTimeout;
+        }
+
+        public void setIdleTimeout(Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
+        }
+
+        public Duration getBodyTimeout() {
+            return this.bodyTimeout;
+        }
+
+        public void setBodyTimeout(Duration bodyTimeout) {
+            this.bodyTimeout = bodyTimeout;
         }
     }
 }

@@ -36,6 +36,10 @@ public final class EngineConfig {
     public static final int DEFAULT_CONNECTIONS_PER_PEER = 4;
     public static final int DEFAULT_SLICE_SIZE = 512 * 1024;
     public static final int DEFAULT_SOCKET_BUFFER_SIZE = 4 * 1024 * 1024;
+    public static final int DEFAULT_TCP_MAX_INBOUND_CONNECTIONS = 4096;
+    public static final int DEFAULT_TCP_MAX_INBOUND_CONNECTIONS_PER_ADDRESS = 1024;
+    public static final Duration DEFAULT_TCP_IDLE_TIMEOUT = Duration.ofHours(1);
+    public static final Duration DEFAULT_TCP_BODY_TIMEOUT = Duration.ofSeconds(30);
 
     private final String localHostname;
     private final String metadataServer;
@@ -52,6 +56,7 @@ public final class EngineConfig {
     private final int connectionsPerPeer;
     private final int sliceSize;
     private final int socketBufferSize;
+    private final TcpServerLimits tcpServerLimits;
     private final Duration transferTimeout;
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
@@ -87,6 +92,7 @@ public final class EngineConfig {
         this.connectionsPerPeer = b.connectionsPerPeer;
         this.sliceSize = b.sliceSize;
         this.socketBufferSize = b.socketBufferSize;
+        this.tcpServerLimits = b.tcpServerLimits;
         this.transferTimeout = b.transferTimeout;
         this.connectTimeout = b.connectTimeout;
         this.handshakeTimeout = b.handshakeTimeout;
@@ -197,6 +203,11 @@ public final class EngineConfig {
     /** SO_SNDBUF / SO_RCVBUF asked for on data connections; 0 keeps the kernel default. */
     public int socketBufferSize() {
         return socketBufferSize;
+    }
+
+    /** Limits of the tcp data port's inbound connections ({@code mooncake.tcp.*}). */
+    public TcpServerLimits tcpServerLimits() {
+        return tcpServerLimits;
     }
 
     /**
@@ -329,6 +340,7 @@ public final class EngineConfig {
         private int connectionsPerPeer = DEFAULT_CONNECTIONS_PER_PEER;
         private int sliceSize = DEFAULT_SLICE_SIZE;
         private int socketBufferSize = DEFAULT_SOCKET_BUFFER_SIZE;
+        private TcpServerLimits tcpServerLimits = TcpServerLimits.DEFAULTS;
         private Duration transferTimeout = DEFAULT_TRANSFER_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
@@ -367,6 +379,7 @@ public final class EngineConfig {
             connectionsPerPeer = c.connectionsPerPeer;
             sliceSize = c.sliceSize;
             socketBufferSize = c.socketBufferSize;
+            tcpServerLimits = c.tcpServerLimits;
             transferTimeout = c.transferTimeout;
             connectTimeout = c.connectTimeout;
             handshakeTimeout = c.handshakeTimeout;
@@ -494,6 +507,12 @@ public final class EngineConfig {
             return this;
         }
 
+        /** Limits of the tcp data port's inbound connections; see {@link TcpServerLimits}. */
+        public Builder tcpServerLimits(TcpServerLimits v) {
+            tcpServerLimits = v;
+            return this;
+        }
+
         public Builder transferTimeout(Duration v) {
             transferTimeout = v;
             return this;
@@ -616,6 +635,14 @@ public final class EngineConfig {
                     "1..64");
             require(sliceSize >= 4096 && sliceSize <= (64 << 20), "sliceSize", sliceSize, "4 KiB..64 MiB");
             require(socketBufferSize >= 0, "socketBufferSize", socketBufferSize, "0 (kernel default) or more");
+            Objects.requireNonNull(tcpServerLimits, "tcpServerLimits");
+            require(tcpServerLimits.maxConnections() >= 1, "tcp.maxInboundConnections",
+                    tcpServerLimits.maxConnections(), "1 or more");
+            require(tcpServerLimits.maxConnectionsPerAddress() >= 1, "tcp.maxInboundConnectionsPerAddress",
+                    tcpServerLimits.maxConnectionsPerAddress(), "1 or more");
+            require(tcpServerLimits.idleTimeout() != null && !tcpServerLimits.idleTimeout().isNegative(),
+                    "tcp.idleTimeout", tcpServerLimits.idleTimeout(), "zero (never) or a positive duration");
+            requirePositive("tcp.bodyTimeout", tcpServerLimits.bodyTimeout());
             requirePositive("transferTimeout", transferTimeout);
             requirePositive("connectTimeout", connectTimeout);
             requirePositive("handshakeTimeout", handshakeTimeout);
