@@ -24,6 +24,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +36,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Chaos: one node (this JVM) moves data to and from three peers (their own JVMs) found through a
- * real etcd, while peers are SIGKILLed and restarted under the same name and etcd is stopped and
- * started again, in a loop for about 25 s. Then:
+ * real etcd, while peers are SIGKILLed and restarted under the same name (one every 1.5 s) and etcd
+ * is stopped and started again (every third time), in a loop for 25 s. Then:
  * <ul>
  * <li>every request submitted ended COMPLETED, FAILED, TIMEOUT or CANCELED by itself, within its
  *     deadline (the batch future is awaited, never forced by {@code await});</li>
@@ -105,21 +106,53 @@ class ChaosTest {
                 s.start();
             }
 
+            // every 1.5 s a live peer is SIGKILLed and restarted in the background (a cold JVM takes a
+            // few seconds); every third time etcd is stopped for 1.5 s as well
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(25);
             int kills = 0;
             int etcdRestarts = 0;
+            List<CompletableFuture<Void>> restarts = new ArrayList<>();
+            AtomicLong peerStartFailures = new AtomicLong();
+            int tick = 0;
             while (System.nanoTime() < end) {
-                int victim = ThreadLocalRandom.current().nextInt(PEERS);
-                peers.get(victim).kill();
-                kills++;
-                if (kills % 3 == 0) {
+                tick++;
+                List<Integer> alive = new ArrayList<>();
+                for (int i = 0; i < PEERS; i++) {
+                    if (peers.get(i) != null) {
+                        alive.add(i);
+                    }
+                }
+                if (!alive.isEmpty()) {
+                    int victim = alive.get(ThreadLocalRandom.current().nextInt(alive.size()));
+                    ChildProcess dead = peers.getAndSet(victim, null);
+                    dead.kill();
+                    kills++;
+                    restarts.add(CompletableFuture.runAsync(() -> {
+                        // a peer starting while etcd is down may fail to start: that is the peer's
+                        // outcome, not the node's; try again (3 tries)
+                        for (int attempt = 1; ; attempt++) {
+                            try {
+                                peers.set(victim, peer(victim));
+                                return;
+                            } catch (Exception e) {
+                                if (attempt == 3) {
+                                    throw new IllegalStateException("restarting peer " + victim, e);
+                                }
+                                peerStartFailures.incrementAndGet();
+                            }
+                        }
+                    }));
+                }
+                if (tick % 3 == 0) {
                     etcd.stop();
                     etcdRestarts++;
                     Thread.sleep(1500);
                     etcd.start();
                 }
-                peers.set(victim, peer(victim));
-                Thread.sleep(1000);
+                Thread.sleep(1500);
+            }
+            for (CompletableFuture<Void> r : restarts) {
+                r.get(90, TimeUnit.SECONDS);
             }
             chaos.set(false);
             for (Thread s : submitters) {
@@ -127,8 +160,9 @@ class ChaosTest {
                 assertThat(s.isAlive()).as("submitter " + s.getName() + " stuck on a batch").isFalse();
             }
 
-            System.out.printf("Chaos: %d peer kills, %d etcd restarts; requests ended %s; %d submissions refused"
-                    + " on the caller's thread%n", kills, etcdRestarts, ends, submitErrors.get());
+            System.out.printf("Chaos: %d peer kills, %d etcd restarts, %d peer starts failed and retried; requests"
+                    + " ended %s; %d submissions refused on the caller's thread%n", kills, etcdRestarts,
+                    peerStartFailures.get(), ends, submitErrors.get());
             assertThat(problems).as("requests that did not end by themselves, or ended in another state").isEmpty();
             long total = ends.values().stream().mapToLong(AtomicLong::get).sum();
             assertThat(total).as("requests that ended (%s; %d kills, %d etcd restarts, %d submit errors)", ends,

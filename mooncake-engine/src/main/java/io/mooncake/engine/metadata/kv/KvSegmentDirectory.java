@@ -246,18 +246,24 @@ public final class KvSegmentDirectory implements SegmentDirectory {
             return cached;
         }
         checkOpen();
-        long generation = generation(segmentName);
         String key = keyOf.apply(segmentName);
-        byte[] value = read(segmentName, key, what);
-        V decoded;
-        try {
-            decoded = decoder.apply(value);
-        } catch (MooncakeException e) {
-            throw new SegmentNotFoundException(segmentName, "segment '" + segmentName + "' has an unusable " + what
-                    + " under key '" + key + "' at " + store.describe() + ": " + e.getMessage(), e);
+        // A change notified while reading means the value read may predate it: read again (a few
+        // times), rather than hand the caller a value nobody will tell it is stale (it is not cached,
+        // so no refresh looks at it again).
+        for (int attempt = 1; ; attempt++) {
+            long generation = generation(segmentName);
+            byte[] value = read(segmentName, key, what);
+            V decoded;
+            try {
+                decoded = decoder.apply(value);
+            } catch (MooncakeException e) {
+                throw new SegmentNotFoundException(segmentName, "segment '" + segmentName + "' has an unusable " + what
+                        + " under key '" + key + "' at " + store.describe() + ": " + e.getMessage(), e);
+            }
+            if (cacheIfCurrent(cache, segmentName, generation, decoded) || attempt == 3) {
+                return decoded;
+            }
         }
-        cacheIfCurrent(cache, segmentName, generation, decoded);
-        return decoded;
     }
 
     @Override
@@ -336,12 +342,15 @@ public final class KvSegmentDirectory implements SegmentDirectory {
         generations.merge(name, 1L, Long::sum);
     }
 
-    private <V> void cacheIfCurrent(ConcurrentHashMap<String, V> cache, String name, long generation, V value) {
+    /** Caches {@code value} unless the name changed since {@code generation}; returns whether it did. */
+    private <V> boolean cacheIfCurrent(ConcurrentHashMap<String, V> cache, String name, long generation, V value) {
         cache.put(name, value);
         if (generation(name) != generation) {
             // invalidated while we were reading: the value may predate the change
             cache.remove(name, value);
+            return false;
         }
+        return true;
     }
 
     // ---- change detection -----------------------------------------------------------------------
