@@ -66,11 +66,16 @@ final class MooncakeEngineConfigFactory {
         map.from(p::getSliceSize).as((size) -> toInt("mooncake.slice-size", size)).to(builder::sliceSize);
         map.from(p::getSocketBufferSize).as((size) -> toInt("mooncake.socket-buffer-size", size))
             .to(builder::socketBufferSize);
+        map.from(p::getTcp).to((tcp) -> builder.tcpServerLimits(new io.mooncake.engine.config.TcpServerLimits(
+                tcp.getMaxInboundConnections(), tcp.getMaxInboundConnectionsPerAddress(), tcp.getIdleTimeout(),
+                tcp.getBodyTimeout())));
         map.from(p::getTransferTimeout).to(builder::transferTimeout);
         map.from(p::getConnectTimeout).to(builder::connectTimeout);
         map.from(p::getHandshakeTimeout).to(builder::handshakeTimeout);
         map.from(p::getHandshakeMaxLength).as((size) -> toInt("mooncake.handshake-max-length", size))
             .to(builder::handshakeMaxLength);
+        map.from(p::getNotifyQueueCapacity).to(builder::notifyQueueCapacity);
+        map.from(p::getNotifyQueueMaxBytes).as(DataSize::toBytes).to(builder::notifyQueueMaxBytes);
         map.from(p::getTcpProtoVersion).to(builder::tcpProtoVersion);
         map.from(p::getClusterId).to(builder::clusterId);
         map.from(p::isFallbackToTcp).to(builder::fallbackToTcp);

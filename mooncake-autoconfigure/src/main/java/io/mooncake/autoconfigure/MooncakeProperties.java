@@ -100,6 +100,11 @@ public class MooncakeProperties {
     private final Cxl cxl = new Cxl();
 
     /**
+     * Limits of the tcp data port's inbound connections (mooncake.tcp.*).
+     */
+    private final Tcp tcp = new Tcp();
+
+    /**
      * Address the handshake and data listeners bind to. Binds the advertised address when unset;
      * 0.0.0.0 binds every interface, as the reference does.
      */
@@ -160,6 +165,19 @@ public class MooncakeProperties {
      */
     @MooncakeDataSize
     private DataSize handshakeMaxLength = DataSize.ofBytes(EngineConfig.DEFAULT_HANDSHAKE_MAX_LENGTH);
+
+    /**
+     * Most notifications from peers held until the application drains them; beyond it a
+     * notification is refused (the sender gets an error) and counted.
+     */
+    private int notifyQueueCapacity = EngineConfig.DEFAULT_NOTIFY_QUEUE_CAPACITY;
+
+    /**
+     * Most bytes of notifications from peers held until the application drains them (2 per
+     * character); beyond it a notification is refused and counted.
+     */
+    @MooncakeDataSize
+    private DataSize notifyQueueMaxBytes = DataSize.ofBytes(EngineConfig.DEFAULT_NOTIFY_QUEUE_MAX_BYTES);
 
     /**
      * Highest tcp protocol version spoken to peers: 2, or 1 for peers that do not send status
@@ -306,6 +324,10 @@ public class MooncakeProperties {
         this.tcpDataPort = tcpDataPort;
     }
 
+    public Tcp getTcp() {
+        return this.tcp;
+    }
+
     public Cxl getCxl() {
         return this.cxl;
     }
@@ -392,6 +414,22 @@ public class MooncakeProperties {
 
     public void setHandshakeMaxLength(DataSize handshakeMaxLength) {
         this.handshakeMaxLength = handshakeMaxLength;
+    }
+
+    public int getNotifyQueueCapacity() {
+        return this.notifyQueueCapacity;
+    }
+
+    public void setNotifyQueueCapacity(int notifyQueueCapacity) {
+        this.notifyQueueCapacity = notifyQueueCapacity;
+    }
+
+    public DataSize getNotifyQueueMaxBytes() {
+        return this.notifyQueueMaxBytes;
+    }
+
+    public void setNotifyQueueMaxBytes(DataSize notifyQueueMaxBytes) {
+        this.notifyQueueMaxBytes = notifyQueueMaxBytes;
     }
 
     public int getTcpProtoVersion() {
@@ -680,6 +718,66 @@ public class MooncakeProperties {
 
         public void setDeviceSize(DataSize deviceSize) {
             this.deviceSize = deviceSize;
+        }
+    }
+
+    /** Limits of the tcp data port's inbound connections: what peers, hostile ones included, can hold. */
+    public static class Tcp {
+
+        /**
+         * Inbound data connections this node keeps open at most; more are accepted and closed at
+         * once (counted as refusedConnections).
+         */
+        private int maxInboundConnections = io.mooncake.engine.config.EngineConfig.DEFAULT_TCP_MAX_INBOUND_CONNECTIONS;
+
+        /**
+         * Inbound data connections one remote IP address keeps open at most.
+         */
+        private int maxInboundConnectionsPerAddress =
+                io.mooncake.engine.config.EngineConfig.DEFAULT_TCP_MAX_INBOUND_CONNECTIONS_PER_ADDRESS;
+
+        /**
+         * An inbound data connection waiting longer than this for its next request is closed. 0
+         * never closes idle connections.
+         */
+        private Duration idleTimeout = io.mooncake.engine.config.EngineConfig.DEFAULT_TCP_IDLE_TIMEOUT;
+
+        /**
+         * An inbound request whose body (WRITE) or reply (READ) makes no progress for this long is
+         * abandoned: the connection closes and the memory it used is released.
+         */
+        private Duration bodyTimeout = io.mooncake.engine.config.EngineConfig.DEFAULT_TCP_BODY_TIMEOUT;
+
+        public int getMaxInboundConnections() {
+            return this.maxInboundConnections;
+        }
+
+        public void setMaxInboundConnections(int maxInboundConnections) {
+            this.maxInboundConnections = maxInboundConnections;
+        }
+
+        public int getMaxInboundConnectionsPerAddress() {
+            return this.maxInboundConnectionsPerAddress;
+        }
+
+        public void setMaxInboundConnectionsPerAddress(int maxInboundConnectionsPerAddress) {
+            this.maxInboundConnectionsPerAddress = maxInboundConnectionsPerAddress;
+        }
+
+        public Duration getIdleTimeout() {
+            return this.idleTimeout;
+        }
+
+        public void setIdleTimeout(Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
+        }
+
+        public Duration getBodyTimeout() {
+            return this.bodyTimeout;
+        }
+
+        public void setBodyTimeout(Duration bodyTimeout) {
+            this.bodyTimeout = bodyTimeout;
         }
     }
 }

@@ -308,6 +308,25 @@ class MooncakeAutoConfigurationTests {
     }
 
     @Test
+    void tcpServerLimitsBindAndABadOneNamesItsProperty() {
+        this.mappingRunner
+            .withPropertyValues("mooncake.tcp.max-inbound-connections=100",
+                    "mooncake.tcp.max-inbound-connections-per-address=10", "mooncake.tcp.idle-timeout=0s",
+                    "mooncake.tcp.body-timeout=5s")
+            .run((context) -> assertThat(context.getBean(EngineConfig.class).tcpServerLimits())
+                .isEqualTo(new io.mooncake.engine.config.TcpServerLimits(100, 10, java.time.Duration.ZERO,
+                        java.time.Duration.ofSeconds(5))));
+        this.mappingRunner.run((context) -> assertThat(context.getBean(EngineConfig.class).tcpServerLimits())
+            .isEqualTo(io.mooncake.engine.config.TcpServerLimits.DEFAULTS));
+        this.mappingRunner.withPropertyValues("mooncake.tcp.max-inbound-connections-per-address=0")
+            .run((context) -> assertThat(context.getStartupFailure()).rootCause()
+                .isInstanceOfSatisfying(InvalidConfigurationPropertyValueException.class, (ex) -> {
+                    assertThat(ex.getName()).isEqualTo("mooncake.tcp.max-inbound-connections-per-address");
+                    assertThat(ex.getReason()).contains("1 or more");
+                }));
+    }
+
+    @Test
     void blankLocalHostnameFails() {
         this.mappingRunner.withPropertyValues("mooncake.local-hostname= ").run((context) -> assertThat(context
             .getStartupFailure()).rootCause()

@@ -34,6 +34,8 @@ class MooncakePropertiesTests {
         assertThat(p.getConnectTimeout()).isEqualTo(engine.connectTimeout());
         assertThat(p.getHandshakeTimeout()).isEqualTo(engine.handshakeTimeout());
         assertThat(p.getHandshakeMaxLength().toBytes()).isEqualTo(engine.handshakeMaxLength());
+        assertThat(p.getNotifyQueueCapacity()).isEqualTo(engine.notifyQueueCapacity());
+        assertThat(p.getNotifyQueueMaxBytes().toBytes()).isEqualTo(engine.notifyQueueMaxBytes());
         assertThat(p.getTcpProtoVersion()).isEqualTo(engine.tcpProtoVersion());
         assertThat(p.isFallbackToTcp()).isEqualTo(engine.fallbackToTcp());
         assertThat(p.isForceTcp()).isEqualTo(engine.forceTcp());
@@ -63,9 +65,9 @@ class MooncakePropertiesTests {
             }
         }
         assertThat(problems).isEmpty();
-        // 44 mooncake.* (2 of them mooncake.cxl.*, 1 mooncake.auth.*, 9 mooncake.tls.*), 2 mooncake.metrics.*,
+        // 50 mooncake.* (2 of them mooncake.cxl.*, 1 mooncake.auth.*, 9 mooncake.tls.*), 2 mooncake.metrics.*,
         // 2 management.endpoint.mooncake.* (generated for the endpoint)
-        assertThat(metadata.get("properties")).hasSize(48);
+        assertThat(metadata.get("properties")).hasSize(54);
     }
 
     @Test

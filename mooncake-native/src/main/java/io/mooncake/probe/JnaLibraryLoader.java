@@ -7,6 +7,7 @@ import io.mooncake.jna.acl.JnaAscendCl;
 import io.mooncake.jna.cndrv.JnaCndrv;
 import io.mooncake.jna.fabric.Fabric;
 import io.mooncake.jna.fabric.JnaFabric;
+import io.mooncake.jna.hip.Hip;
 import io.mooncake.jna.hip.JnaHip;
 import io.mooncake.jna.nvml.JnaNvml;
 import io.mooncake.jna.nvml.Nvml;
@@ -44,6 +45,13 @@ final class JnaLibraryLoader implements LibraryLoader {
     @Override
     public Loaded<AcceleratorRuntime> hip(List<String> candidates) {
         return JnaHip.load(candidates);
+    }
+
+    @Override
+    public Loaded<Hip> hipRuntime(List<String> candidates) {
+        Loaded<JnaHip> l = JnaHip.loadHip(candidates);
+        return l.isLoaded() ? Loaded.of(l.name(), l.library()) : new Loaded<>(null, l.name(), l.failure(),
+                l.permissionDenied());
     }
 
     @Override

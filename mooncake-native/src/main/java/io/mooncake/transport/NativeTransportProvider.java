@@ -44,6 +44,11 @@ public abstract class NativeTransportProvider implements TransportProvider {
         this.access = Objects.requireNonNull(access, "access");
     }
 
+    /** The libraries this provider was built over. */
+    protected final LibraryLoader loader() {
+        return loader;
+    }
+
     @Override
     public final Availability availability(TransportContext context) {
         EngineConfig config = context.config();

@@ -14,6 +14,7 @@ import io.mooncake.probe.Scan;
 import io.mooncake.testing.FakeAccess;
 import io.mooncake.testing.FakeHost;
 import io.mooncake.testing.FakeLibraries;
+import io.mooncake.testing.HipTestDouble;
 import io.mooncake.testing.Hosts;
 import io.mooncake.topology.Topology;
 import io.mooncake.topology.TopologyDiscovery;
@@ -42,7 +43,8 @@ class AmdHostTest {
         host.amdGpu("pci0000:80/0000:80:01.0/0000:90:00.0/0000:91:00.0/0000:92:00.0", 1, 129);
         host.mlx5("mlx5_1", "pci0000:80/0000:80:01.0/0000:90:00.0/0000:91:01.0/0000:93:00.0", 1, 1).roce().add();
         libs = new FakeLibraries().libibverbs("mlx5_0", "mlx5_1")
-                .hip(RuntimeQuery.devices(2, List.of("0000:12:00.0", "0000:92:00.0")));
+                .hip(RuntimeQuery.devices(2, List.of("0000:12:00.0", "0000:92:00.0")))
+                .hipRuntime(new HipTestDouble.Gpus(2).process());
     }
 
     Availability hip(Map<String, String> env) {
@@ -66,14 +68,25 @@ class AmdHostTest {
     }
 
     @Test
-    void rdmaRunsAndHipFallsBackBecauseItHasNoDataPath() {
+    void rdmaAndHipBothRunWhenTheHipRuntimeSeesTheGpus() {
         SelectionReport report = Hosts.select(libs, access, Hosts.config(root, "rdma,hip", "", Map.of()));
 
         assertThat(decision(report, "rdma").availability().available()).isTrue();
-        assertThat(decision(report, "hip").availability().cause()).isEqualTo(Cause.NOT_IMPLEMENTED);
-        assertThat(decision(report, "hip").availability().reason()).isEqualTo(
-                "hip data path is not implemented in this release (2 ROCm GPU(s): hip:0, hip:1)");
-        assertThat(report.active()).contains("rdma", "tcp").doesNotContain("hip");
+        assertThat(decision(report, "hip").availability().available()).isTrue();
+        assertThat(decision(report, "hip").availability().reason()).startsWith(
+                "2 ROCm GPU(s): hip:0, hip:1; HIP test double").endsWith("sees 2 GPU(s)");
+        assertThat(report.active()).contains("rdma", "hip", "tcp");
+    }
+
+    @Test
+    void aHipRuntimeThatFailsAfterTheProbeIsInitFailedWithItsWords() {
+        libs.hipRuntime(new HipTestDouble.Gpus(0).process());
+
+        Availability a = hip(Map.of());
+
+        assertThat(a.cause()).isEqualTo(Cause.INIT_FAILED);
+        assertThat(a.reason()).contains("loaded but sees no AMD GPU: hipInit(0) failed: hipErrorInvalidDevice (101); "
+                + "hipGetDeviceCount failed: hipErrorNoDevice (100)");
     }
 
     @Test

@@ -63,7 +63,8 @@ class AscendHostTest {
     void ascendIsNotImplementedAndFallsBackToTcp() {
         assertThat(ascend().cause()).isEqualTo(Cause.NOT_IMPLEMENTED);
         assertThat(ascend().reason()).isEqualTo(
-                "ascend data path is not implemented in this release (2 Ascend NPU(s): npu:0, npu:1)");
+                "ascend data path is not implemented in this release (2 Ascend NPU(s): npu:0, npu:1): the reference "
+                + "moves Ascend data through HCCL's internal transport-memory interface, which CANN does not publish");
         SelectionReport report = Hosts.select(libs, access, Hosts.config(root, "ascend", "", env));
         assertThat(decision(report, "ascend").outcome()).isEqualTo(SelectionReport.Outcome.FELL_BACK);
         assertThat(report.primary()).isEqualTo("tcp");

@@ -73,10 +73,22 @@ class MnnvlHostTest {
     }
 
     @Test
-    void nvlinkIsNotImplementedAndRdmaWithoutHcaFallsBackToTcp() {
-        assertThat(nvlink().cause()).isEqualTo(Cause.NOT_IMPLEMENTED);
-        assertThat(nvlink().reason()).startsWith("nvlink data path is not implemented in this release (4 GPU(s) in a "
-                + "multi-node NVLink fabric: cuda:0 clique 7");
+    void nvlinkNeedsTheCudaDriverAndUsesFabricHandlesWhereItLoads() {
+        assertThat(nvlink().cause()).isEqualTo(Cause.NO_LIBRARY);
+        assertThat(nvlink().reason()).startsWith("nvlink needs the CUDA driver: libcuda.so.1 cannot be loaded");
+        assertThat(nvlink().details().get("mnnvl")).startsWith("4 GPU(s) in a multi-node NVLink fabric: cuda:0 clique 7");
+
+        // a test double standing for libcuda on the four GB200 GPUs, which support fabric handles
+        libs.cuda(new io.mooncake.jna.cuda.Cuda(new io.mooncake.jna.cuda.FakeCudaDriver(4) {
+            @Override
+            public int cuDeviceGetAttribute(com.sun.jna.ptr.IntByReference value, int attribute, int device) {
+                value.setValue(1);
+                return 0;
+            }
+        }));
+        assertThat(nvlink().available()).as(nvlink().describe()).isTrue();
+        assertThat(nvlink().reason()).isEqualTo("4 GPU(s), multi-node NVLink fabric handles");
+        libs.cuda(null);
 
         SelectionReport report = Hosts.select(libs, access, Hosts.config(root, "rdma", "", Map.of()));
         SelectionReport.Decision rdma = decision(report, "rdma");

@@ -214,7 +214,7 @@ class TwoSocketEightHcaHostTest {
     }
 
     @Test
-    void nvswitchConnectsEveryGpuPairSoNvlinkIntraIsNotImplemented() {
+    void nvswitchConnectsEveryGpuPairAndNvlinkIntraNeedsTheCudaDriver() {
         Scan<NvlinkProbe.Pair> pairs = NvlinkProbe.INSTANCE.scan(ctx(Map.of()));
 
         assertThat(pairs.result().available()).isTrue();
@@ -223,8 +223,16 @@ class TwoSocketEightHcaHostTest {
                 Map.of("MC_INTRANODE_NVLINK", "1")));
         SelectionReport.Decision intra = decision(report, "nvlink_intra");
         assertThat(intra.outcome()).isEqualTo(SelectionReport.Outcome.FELL_BACK);
-        assertThat(intra.availability().cause()).isEqualTo(Cause.NOT_IMPLEMENTED);
+        assertThat(intra.availability().cause()).isEqualTo(Cause.NO_LIBRARY);
+        assertThat(intra.availability().reason()).contains("libcuda.so.1 cannot be loaded");
         assertThat(decision(report, "rdma").outcome()).isEqualTo(SelectionReport.Outcome.OVERRIDDEN);
+
+        // with a driver (a test double standing for libcuda and the eight GPUs this fake host has)
+        libs.cuda(new io.mooncake.jna.cuda.Cuda(new io.mooncake.jna.cuda.FakeCudaDriver(8)));
+        io.mooncake.engine.transport.Availability a = new io.mooncake.transport.nvlinkintra.NvlinkIntraTransportProvider(
+                libs, access).availability(Hosts.transportContext(Hosts.config(root, "nvlink_intra", "", Map.of())));
+        assertThat(a.available()).as(a.describe()).isTrue();
+        assertThat(a.reason()).startsWith("8 GPU(s): CUDA IPC between processes of this host (NVLink: ");
     }
 
     @Test

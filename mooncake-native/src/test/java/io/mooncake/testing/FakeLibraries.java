@@ -23,8 +23,10 @@ public final class FakeLibraries implements LibraryLoader {
     private Fabric fabric;
     private Nvml nvml;
     private AcceleratorRuntime hip;
+    private io.mooncake.jna.hip.Hip hipRuntime;
     private AcceleratorRuntime acl;
     private AcceleratorRuntime cndrv;
+    private io.mooncake.jna.cuda.Cuda cuda;
     private final Set<String> present = new HashSet<>();
     /** Every candidate list asked for, in order. */
     public final List<List<String>> asked = new ArrayList<>();
@@ -79,6 +81,18 @@ public final class FakeLibraries implements LibraryLoader {
         return this;
     }
 
+    /** The HIP runtime the hip transport and allocator use (a {@link HipTestDouble} process: stands for AMD GPUs). */
+    public FakeLibraries hipRuntime(io.mooncake.jna.hip.Hip runtime) {
+        hipRuntime = runtime;
+        return this;
+    }
+
+    @Override
+    public Loaded<io.mooncake.jna.hip.Hip> hipRuntime(List<String> candidates) {
+        asked.add(candidates);
+        return of(candidates.get(0), hipRuntime);
+    }
+
     public FakeLibraries ascendCl(RuntimeQuery q) {
         acl = () -> q;
         return this;
@@ -126,6 +140,17 @@ public final class FakeLibraries implements LibraryLoader {
     public Loaded<AcceleratorRuntime> cndrv(List<String> candidates) {
         asked.add(candidates);
         return of(candidates.get(0), cndrv);
+    }
+
+    /** The CUDA driver over a test double of libcuda (absent unless set). */
+    public FakeLibraries cuda(io.mooncake.jna.cuda.Cuda c) {
+        this.cuda = c;
+        return this;
+    }
+
+    @Override
+    public Loaded<io.mooncake.jna.cuda.Cuda> cuda() {
+        return of("libcuda.so.1", cuda);
     }
 
     @Override

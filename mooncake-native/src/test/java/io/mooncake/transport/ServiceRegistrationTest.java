@@ -26,9 +26,10 @@ class ServiceRegistrationTest {
         List<String> protocols = new ArrayList<>();
         ServiceLoader.load(TransportProvider.class).forEach(p -> protocols.add(p.protocol()));
 
-        // rdma_inmemory: this module's test-only provider (rdma over the in-memory verbs fixture)
+        // rdma_inmemory, hip_double: this module's test-only providers (rdma over the in-memory verbs fixture,
+        // hip over the HIP test double)
         assertThat(protocols).containsExactlyInAnyOrder("tcp", "local", "shm", "rdma", "efa", "nvlink", "nvlink_intra",
-                "hip", "barex", "cxl", "ascend", "nvmeof", "rdma_inmemory");
+                "hip", "barex", "cxl", "ascend", "nvmeof", "rdma_inmemory", "hip_double");
         for (Protocol p : Protocol.values()) {
             assertThat(protocols).contains(p.id());
         }

@@ -12,6 +12,8 @@ import io.mooncake.engine.security.AuthenticationException;
 import io.mooncake.engine.security.PeerAuthentication;
 import io.mooncake.engine.select.SelectionReport;
 import io.mooncake.engine.stats.FailureKind;
+import io.mooncake.engine.stats.HandshakeDrop;
+import io.mooncake.engine.stats.NotifyRefusal;
 import io.mooncake.engine.stats.TransferStats;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,6 +84,21 @@ public final class MooncakeEngineMeterBinder implements MeterBinder {
         Gauge.builder(MooncakeMeters.PEERS.meterName(), this.engine, (e) -> e.peers().size())
             .description("Remote segments this Mooncake engine has opened")
             .register(registry);
+        for (HandshakeDrop reason : HandshakeDrop.values()) {
+            FunctionCounter.builder(MooncakeMeters.HANDSHAKE_DROPPED.meterName(), stats, (s) -> s.handshakeDrops(reason))
+                .description("Handshake connections closed before they were answered, by reason")
+                .tags("reason", reason.name())
+                .register(registry);
+        }
+        FunctionCounter.builder(MooncakeMeters.NOTIFY_QUEUED.meterName(), stats, TransferStats::notifiesQueued)
+            .description("Notifications from peers queued for getNotifies")
+            .register(registry);
+        for (NotifyRefusal reason : NotifyRefusal.values()) {
+            FunctionCounter.builder(MooncakeMeters.NOTIFY_REFUSED.meterName(), stats, (s) -> s.notifiesRefused(reason))
+                .description("Notifications from peers refused because the queue was full, by bound")
+                .tags("reason", reason.name())
+                .register(registry);
+        }
         bindRejectedConnections(registry, stats);
         for (SelectionReport.Decision d : selection.decisions()) {
             String reason = fallbackReason(d);

@@ -44,7 +44,16 @@ public enum MooncakeMeters {
     METADATA_REACHABLE("mooncake.metadata.reachable"),
 
     /** Gauge: remote segments opened so far. */
-    PEERS("mooncake.peers");
+    PEERS("mooncake.peers"),
+
+    /** FunctionCounter, tag reason (OVER_LIMIT, DEADLINE, BUSY): handshake connections closed unanswered. */
+    HANDSHAKE_DROPPED("mooncake.handshake.dropped"),
+
+    /** FunctionCounter: peers' notifications queued for {@code getNotifies}. */
+    NOTIFY_QUEUED("mooncake.notify.queued"),
+
+    /** FunctionCounter, tag reason (QUEUE_FULL, QUEUE_BYTES): peers' notifications refused, the queue being full. */
+    NOTIFY_REFUSED("mooncake.notify.refused");
 
     private final String meterName;
 

@@ -80,6 +80,11 @@ class MooncakeMetricsAutoConfigurationTests {
                 .count()).isZero();
             assertThat(registry.get("mooncake.transfer.inflight").gauge().value()).isZero();
             assertThat(registry.get("mooncake.metadata.reachable").gauge().value()).isEqualTo(1);
+            assertThat(registry.get("mooncake.notify.refused").tags("reason", "QUEUE_BYTES").functionCounter().count())
+                .isZero();
+            assertThat(registry.get("mooncake.notify.queued").functionCounter().count()).isZero();
+            assertThat(registry.get("mooncake.handshake.dropped").tags("reason", "DEADLINE").functionCounter().count())
+                .isZero();
         });
     }
 

@@ -52,12 +52,21 @@ public final class TransferTask {
 
     private final BatchImpl batch;
     private final int index;
-    private final OpCode opCode;
-    private final long source;
-    private final long targetAddress;
-    private final long length;
-    private final RemoteTarget target;
+    // Not final only for the staging path's reusable child tasks (see restage); set before a
+    // transport sees the task, which publishes them through its own queue.
+    private OpCode opCode;
+    private long source;
+    private long targetAddress;
+    private long length;
+    private RemoteTarget target;
     private final long submittedNanos;
+    /** Staging children only: told when every slice of the child ended (its memory is free again). */
+    private final Runnable whenReleased;
+    /** Staging parents only: the next slice to stage (guarded by the Staging pool's lock). */
+    int stageNext;
+    /** Staging parents only: the host-only path carrying the staged slices, and its slice size. */
+    volatile Staging.Path stagedPath;
+    int stagedSliceSize;
     private volatile String protocol;
     private BufferDescriptor remoteBuffer;
     private volatile TaskRouter router;
@@ -95,6 +104,42 @@ public final class TransferTask {
         this.target = target;
         this.protocol = protocol;
         this.submittedNanos = System.nanoTime();
+        this.whenReleased = null;
+    }
+
+    /** A staging child: reused for one slice at a time, reporting to {@code whenReleased}, not to a batch. */
+    TransferTask(Runnable whenReleased) {
+        this.batch = null;
+        this.index = -1;
+        this.submittedNanos = 0;
+        this.whenReleased = whenReleased;
+        this.holds = 0;
+    }
+
+    /**
+     * Makes a staging child (whose previous use ended: every slice ended and its memory was
+     * released) carry a new host-memory request. Engine use.
+     */
+    void restage(OpCode op, long source, long targetAddress, long length, RemoteTarget target,
+            BufferDescriptor remoteBuffer) {
+        this.opCode = op;
+        this.source = source;
+        this.targetAddress = targetAddress;
+        this.length = length;
+        this.target = target;
+        this.remoteBuffer = remoteBuffer;
+        this.router = null;
+        this.carrier = null;
+        this.attempts = 0;
+        this.failureReason = null;
+        this.failureKind = FailureKind.NONE;
+        HOLDS.setVolatile(this, 1);
+        STATE.setVolatile(this, PENDING);
+    }
+
+    /** The host-only path a staged task's slices go to ({@code null} when not staged). */
+    public Staging.Path stagedPath() {
+        return stagedPath;
     }
 
     public OpCode opCode() {
@@ -126,6 +171,15 @@ public final class TransferTask {
 
     public int index() {
         return index;
+    }
+
+    /**
+     * Whether this is the last request of its batch as submitted so far (no later one had been
+     * reserved when it was dispatched): its submitter goes on to wait or to other work next, so a
+     * transport may finish a short copy for it on the submitting thread.
+     */
+    public boolean lastOfBatch() {
+        return index == batch.size() - 1;
     }
 
     long submittedNanos() {
@@ -289,6 +343,10 @@ public final class TransferTask {
                 localRegion = null;
                 r.release();
             }
+            Runnable w = whenReleased;
+            if (w != null) {
+                w.run();
+            }
         }
     }
 
@@ -325,7 +383,9 @@ public final class TransferTask {
                 failureReason = reason;
                 failureKind = kind;
             }
-            batch.taskFinished(this, terminal);
+            if (batch != null) {
+                batch.taskFinished(this, terminal);
+            }
             return true;
         }
         return false;

@@ -8,6 +8,7 @@ import io.mooncake.engine.api.SegmentHandle;
 import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.engine.api.TransferRequest;
 import io.mooncake.engine.config.EngineConfig;
+import io.mooncake.engine.memory.MemoryKind;
 import io.mooncake.engine.memory.NativeMemory;
 import io.mooncake.engine.stats.TransferListener;
 import java.lang.management.ManagementFactory;
@@ -49,6 +50,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * prints {@code Detect data integrity problem} with the block, offset and bytes, and the bench
  * exits with status 1; otherwise each worker prints {@code Data validation passed}. Works against
  * any target this engine can open: ours, or a reference node.
+ *
+ * <p>{@code --local_location} and {@code --target_location} (default {@code cpu:0}) place the
+ * initiator's and the target's buffers, e.g. {@code cuda:0} with mooncake-native on the class path:
+ * over a transport that cannot touch device memory (tcp) the initiator's requests are staged
+ * through the engine's pinned bounce pool, and a run against a {@code cpu:0} run gives the bounce
+ * cost; over nvlink_intra or nvlink they go device to device.
  */
 public final class TransferEngineBench {
 
@@ -82,6 +89,8 @@ public final class TransferEngineBench {
         DEFAULTS.put("latency", "true");
         DEFAULTS.put("verify", "false");
         DEFAULTS.put("seed", "0");
+        DEFAULTS.put("local_location", "cpu:0");
+        DEFAULTS.put("target_location", "cpu:0");
     }
 
     private TransferEngineBench() {
@@ -152,8 +161,10 @@ public final class TransferEngineBench {
     private static void target(Map<String, String> flags) throws InterruptedException {
         TransferEngine engine = MooncakeEngine.start(config(flags));
         long size = Long.parseLong(flags.get("buffer_size"));
-        LocalBuffer buffer = engine.allocateBuffer(size, "cpu:0");
-        System.err.println("Target ready: segment " + engine.localSegmentName() + ", buffer " + size + " bytes at 0x"
+        String location = flags.get("target_location");
+        LocalBuffer buffer = engine.allocateBuffer(size, location);
+        System.err.println("Target ready: segment " + engine.localSegmentName() + ", " + location + " buffer " + size
+                + " bytes at 0x"
                 + Long.toHexString(buffer.address()) + "; stop with Ctrl-C");
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -182,7 +193,17 @@ public final class TransferEngineBench {
                 ? (protocol, peer, o, bytes, outcome, nanos) -> latency.record(nanos)
                 : TransferListener.disabled();
         try (TransferEngine engine = MooncakeEngine.start(config(flags), listener)) {
-            LocalBuffer buffer = engine.allocateBuffer(bufferSize, "cpu:0");
+            String location = flags.get("local_location");
+            boolean device = !MemoryKind.ofLocation(location).isHostAccessible();
+            if (device && Boolean.parseBoolean(flags.get("verify"))) {
+                fail("--verify fills and checks the local buffer with the CPU; use a host --local_location");
+            }
+            LocalBuffer buffer = engine.allocateBuffer(bufferSize, location);
+            if (device) {
+                System.err.println("Local buffer: " + location + " device memory (a transport that cannot touch it, "
+                        + "such as tcp, stages it through the engine's pinned bounce pool; compare with a cpu:0 run "
+                        + "for the bounce cost)");
+            }
             SegmentHandle seg = engine.openSegment(segment);
             if (seg.buffers().isEmpty()) {
                 fail("segment " + segment + " publishes no buffer");
@@ -226,16 +247,14 @@ public final class TransferEngineBench {
             };
             if (warmup > 0) {
                 // --warmup: the same workload first, not counted (JIT-compiled paths, e.g. TLS ciphers)
-                run(threads, warmup, new LatencyHistogram(), work);
+                stopIfFailed(run(threads, warmup, new LatencyHistogram(), work), warmup);
             }
             Run run = run(threads, duration, batchLatency, work);
+            stopIfFailed(run, duration);
             report(flags, run, batchSize, block, batchLatency, recordLatency ? latency : null);
-            if (verify && !run.failed()) {
+            if (verify) {
                 System.err.printf(Locale.ROOT, "Data validation passed: %d batches (each a write and a read back),"
                         + " %d bytes compared%n", run.batches(), run.batches() * batchSize * (long) block);
-            }
-            if (run.failed()) {
-                System.exit(1);
             }
         }
     }
@@ -390,6 +409,7 @@ public final class TransferEngineBench {
                 }
             };
         });
+        stopIfFailed(run, duration);
         System.err.println("Baseline: plain Java NIO, one blocking socket per thread");
         report(flags, run, batchSize, block, latency, null);
     }
@@ -445,9 +465,26 @@ public final class TransferEngineBench {
     private record Run(double elapsed, long batches, double cpuSeconds, boolean failed) {
     }
 
-    /** Runs {@code threads} workers for {@code duration} seconds, timing every batch. */
+    /**
+     * A run that a failed transfer ended is not measured: its figure would count the time after the
+     * failure, and the bench exits with status 1 at once, saying so.
+     */
+    private static void stopIfFailed(Run run, double duration) {
+        if (run.failed()) {
+            System.err.printf(Locale.ROOT, "Bench stopped after %.2f s of %s: a transfer failed (above). No throughput"
+                    + " is reported for an interrupted run; exiting with status 1%n", run.elapsed(),
+                    duration + " s");
+            System.exit(1);
+        }
+    }
+
+    /**
+     * Runs {@code threads} workers for {@code duration} seconds, timing every batch; the first
+     * failure stops every worker at once.
+     */
     private static Run run(int threads, double duration, LatencyHistogram batchLatency, WorkerFactory factory)
             throws InterruptedException {
+        CountDownLatch stop = new CountDownLatch(1);
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicBoolean failed = new AtomicBoolean();
         AtomicLong batches = new AtomicLong();
@@ -463,6 +500,7 @@ public final class TransferEngineBench {
                         if (!worker.batch()) {
                             failed.set(true);
                             running.set(false);
+                            stop.countDown();
                             break;
                         }
                         batchLatency.record(System.nanoTime() - s);
@@ -472,13 +510,14 @@ public final class TransferEngineBench {
                     System.err.println("Worker " + tid + " failed: " + e);
                     failed.set(true);
                     running.set(false);
+                    stop.countDown();
                 }
                 System.err.println("Worker " + tid + " stopped!");
             }, "bench-worker-" + t);
             workers.add(w);
             w.start();
         }
-        Thread.sleep((long) (duration * 1000));
+        stop.await((long) (duration * 1000), java.util.concurrent.TimeUnit.MILLISECONDS);
         running.set(false);
         for (Thread w : workers) {
             w.join();

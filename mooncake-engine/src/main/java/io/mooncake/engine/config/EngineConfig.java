@@ -31,9 +31,15 @@ public final class EngineConfig {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_HANDSHAKE_MAX_LENGTH = 1 << 20;
+    public static final int DEFAULT_NOTIFY_QUEUE_CAPACITY = 1024;
+    public static final long DEFAULT_NOTIFY_QUEUE_MAX_BYTES = 64L << 20;
     public static final int DEFAULT_CONNECTIONS_PER_PEER = 4;
     public static final int DEFAULT_SLICE_SIZE = 512 * 1024;
     public static final int DEFAULT_SOCKET_BUFFER_SIZE = 4 * 1024 * 1024;
+    public static final int DEFAULT_TCP_MAX_INBOUND_CONNECTIONS = 4096;
+    public static final int DEFAULT_TCP_MAX_INBOUND_CONNECTIONS_PER_ADDRESS = 1024;
+    public static final Duration DEFAULT_TCP_IDLE_TIMEOUT = Duration.ofHours(1);
+    public static final Duration DEFAULT_TCP_BODY_TIMEOUT = Duration.ofSeconds(30);
 
     private final String localHostname;
     private final String metadataServer;
@@ -50,10 +56,13 @@ public final class EngineConfig {
     private final int connectionsPerPeer;
     private final int sliceSize;
     private final int socketBufferSize;
+    private final TcpServerLimits tcpServerLimits;
     private final Duration transferTimeout;
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
     private final int handshakeMaxLength;
+    private final int notifyQueueCapacity;
+    private final long notifyQueueMaxBytes;
     private final int tcpProtoVersion;
     private final String clusterId;
     private final boolean fallbackToTcp;
@@ -83,10 +92,13 @@ public final class EngineConfig {
         this.connectionsPerPeer = b.connectionsPerPeer;
         this.sliceSize = b.sliceSize;
         this.socketBufferSize = b.socketBufferSize;
+        this.tcpServerLimits = b.tcpServerLimits;
         this.transferTimeout = b.transferTimeout;
         this.connectTimeout = b.connectTimeout;
         this.handshakeTimeout = b.handshakeTimeout;
         this.handshakeMaxLength = b.handshakeMaxLength;
+        this.notifyQueueCapacity = b.notifyQueueCapacity;
+        this.notifyQueueMaxBytes = b.notifyQueueMaxBytes;
         this.tcpProtoVersion = b.tcpProtoVersion;
         this.clusterId = b.clusterId;
         this.fallbackToTcp = b.fallbackToTcp;
@@ -193,6 +205,11 @@ public final class EngineConfig {
         return socketBufferSize;
     }
 
+    /** Limits of the tcp data port's inbound connections ({@code mooncake.tcp.*}). */
+    public TcpServerLimits tcpServerLimits() {
+        return tcpServerLimits;
+    }
+
     /**
      * Deadline of every batch, from submission, plus 1 ns per byte submitted (as the reference's
      * synchronous calls); a request still running then ends TIMEOUT.
@@ -214,6 +231,22 @@ public final class EngineConfig {
     /** Largest handshake frame accepted, in bytes ({@code MC_HANDSHAKE_MAX_LENGTH}). */
     public int handshakeMaxLength() {
         return handshakeMaxLength;
+    }
+
+    /**
+     * Most notifications held for {@code getNotifies} at a time; a notification beyond it is refused
+     * (the sender gets an error) and counted.
+     */
+    public int notifyQueueCapacity() {
+        return notifyQueueCapacity;
+    }
+
+    /**
+     * Most bytes of notifications held for {@code getNotifies} at a time (2 per character of the
+     * sender's name and message, an upper bound of their heap size); beyond it a notification is refused.
+     */
+    public long notifyQueueMaxBytes() {
+        return notifyQueueMaxBytes;
     }
 
     /** Highest tcp protocol version spoken to peers: 2 (status frames) unless {@code MC_TCP_PROTO=1}. */
@@ -307,10 +340,13 @@ public final class EngineConfig {
         private int connectionsPerPeer = DEFAULT_CONNECTIONS_PER_PEER;
         private int sliceSize = DEFAULT_SLICE_SIZE;
         private int socketBufferSize = DEFAULT_SOCKET_BUFFER_SIZE;
+        private TcpServerLimits tcpServerLimits = TcpServerLimits.DEFAULTS;
         private Duration transferTimeout = DEFAULT_TRANSFER_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
         private int handshakeMaxLength = DEFAULT_HANDSHAKE_MAX_LENGTH;
+        private int notifyQueueCapacity = DEFAULT_NOTIFY_QUEUE_CAPACITY;
+        private long notifyQueueMaxBytes = DEFAULT_NOTIFY_QUEUE_MAX_BYTES;
         private int tcpProtoVersion = 2;
         private String clusterId;
         private boolean fallbackToTcp = true;
@@ -343,10 +379,13 @@ public final class EngineConfig {
             connectionsPerPeer = c.connectionsPerPeer;
             sliceSize = c.sliceSize;
             socketBufferSize = c.socketBufferSize;
+            tcpServerLimits = c.tcpServerLimits;
             transferTimeout = c.transferTimeout;
             connectTimeout = c.connectTimeout;
             handshakeTimeout = c.handshakeTimeout;
             handshakeMaxLength = c.handshakeMaxLength;
+            notifyQueueCapacity = c.notifyQueueCapacity;
+            notifyQueueMaxBytes = c.notifyQueueMaxBytes;
             tcpProtoVersion = c.tcpProtoVersion;
             clusterId = c.clusterId;
             fallbackToTcp = c.fallbackToTcp;
@@ -468,6 +507,12 @@ public final class EngineConfig {
             return this;
         }
 
+        /** Limits of the tcp data port's inbound connections; see {@link TcpServerLimits}. */
+        public Builder tcpServerLimits(TcpServerLimits v) {
+            tcpServerLimits = v;
+            return this;
+        }
+
         public Builder transferTimeout(Duration v) {
             transferTimeout = v;
             return this;
@@ -485,6 +530,18 @@ public final class EngineConfig {
 
         public Builder handshakeMaxLength(int v) {
             handshakeMaxLength = v;
+            return this;
+        }
+
+        /** Most notifications held for {@code getNotifies}; see {@link EngineConfig#notifyQueueCapacity()}. */
+        public Builder notifyQueueCapacity(int v) {
+            notifyQueueCapacity = v;
+            return this;
+        }
+
+        /** Most bytes of notifications held; see {@link EngineConfig#notifyQueueMaxBytes()}. */
+        public Builder notifyQueueMaxBytes(long v) {
+            notifyQueueMaxBytes = v;
             return this;
         }
 
@@ -578,11 +635,21 @@ public final class EngineConfig {
                     "1..64");
             require(sliceSize >= 4096 && sliceSize <= (64 << 20), "sliceSize", sliceSize, "4 KiB..64 MiB");
             require(socketBufferSize >= 0, "socketBufferSize", socketBufferSize, "0 (kernel default) or more");
+            Objects.requireNonNull(tcpServerLimits, "tcpServerLimits");
+            require(tcpServerLimits.maxConnections() >= 1, "tcp.maxInboundConnections",
+                    tcpServerLimits.maxConnections(), "1 or more");
+            require(tcpServerLimits.maxConnectionsPerAddress() >= 1, "tcp.maxInboundConnectionsPerAddress",
+                    tcpServerLimits.maxConnectionsPerAddress(), "1 or more");
+            require(tcpServerLimits.idleTimeout() != null && !tcpServerLimits.idleTimeout().isNegative(),
+                    "tcp.idleTimeout", tcpServerLimits.idleTimeout(), "zero (never) or a positive duration");
+            requirePositive("tcp.bodyTimeout", tcpServerLimits.bodyTimeout());
             requirePositive("transferTimeout", transferTimeout);
             requirePositive("connectTimeout", connectTimeout);
             requirePositive("handshakeTimeout", handshakeTimeout);
             require(handshakeMaxLength >= 1 && handshakeMaxLength <= (128 << 20), "handshakeMaxLength",
                     handshakeMaxLength, "1 byte..128 MiB");
+            require(notifyQueueCapacity >= 1, "notifyQueueCapacity", notifyQueueCapacity, "1 or more");
+            require(notifyQueueMaxBytes >= 1024, "notifyQueueMaxBytes", notifyQueueMaxBytes, "1 KiB or more");
             require(tcpProtoVersion == 1 || tcpProtoVersion == 2, "tcpProtoVersion", tcpProtoVersion, "1 or 2");
             Objects.requireNonNull(metadataRefreshInterval, "metadataRefreshInterval");
             require(!metadataRefreshInterval.isNegative(), "metadataRefreshInterval", metadataRefreshInterval,

@@ -86,6 +86,7 @@ final class Engine implements MooncakeEngine {
     private final Segments segments = new Segments();
     private final Router router;
     private final LocalMemory memory;
+    private final DeviceStaging staging;
     private final HandshakeService handshakeService;
 
     private HandshakeServer handshake;
@@ -106,10 +107,12 @@ final class Engine implements MooncakeEngine {
         this.config = config;
         this.transferTimeout = config.transferTimeout();
         this.listener = TransferListener.of(List.of(stats, userListener));
-        this.router = new Router(listener, segments);
         ClassLoader loader = Engine.class.getClassLoader();
         this.memory = new LocalMemory(registry, config.transferTimeout(), transports, this::republish, loader);
-        this.handshakeService = new HandshakeService(() -> localDescriptor, transports);
+        this.staging = new DeviceStaging(memory);
+        this.router = new Router(listener, segments, staging);
+        this.handshakeService = new HandshakeService(() -> localDescriptor, transports, listener,
+                config.notifyQueueCapacity(), config.notifyQueueMaxBytes());
         this.authentication = PeerAuthentication.of(config.authSecret(), config.tls(), config.connectTimeout(),
                 this.listener::onConnectionRejected);
     }
@@ -144,7 +147,9 @@ final class Engine implements MooncakeEngine {
         handshakeClient = new HandshakeClient(config.connectTimeout(), config.handshakeTimeout(),
                 config.handshakeMaxLength(), authentication);
         handshake = HandshakeServer.start(bind.address(), port, config.minRpcPort(), config.maxRpcPort(),
-                128, handshakeService::handle, config.handshakeMaxLength(), config.handshakeTimeout(), authentication);
+                128, handshakeService::handle, config.handshakeMaxLength(), config.handshakeTimeout(),
+                HandshakeServer.DEFAULT_MAX_CONNECTIONS, HandshakeServer.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, listener,
+                authentication);
         segmentName = metadata.isP2p() ? hostPort.format(handshake.port()) : config.localHostname().trim();
 
         transports.start(new Context(), Engine.class.getClassLoader());
@@ -232,7 +237,11 @@ final class Engine implements MooncakeEngine {
 
         @Override
         public void offerAllocator(MemoryAllocator allocator) {
-            memory.offerHostAllocator(allocator);
+            if (allocator.serves("cpu:0") || allocator.serves("*")) {
+                memory.offerHostAllocator(allocator);
+            } else {
+                memory.offerDeviceAllocator(allocator);
+            }
         }
 
         @Override
@@ -674,6 +683,7 @@ final class Engine implements MooncakeEngine {
             directory.close();
         }
         transports.close();
+        staging.close();
         if (handshake != null) {
             handshake.close();
         }

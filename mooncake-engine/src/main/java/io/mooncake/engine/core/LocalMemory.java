@@ -4,6 +4,7 @@ import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.LocalBuffer;
 import io.mooncake.engine.api.MooncakeException;
 import io.mooncake.engine.memory.Allocation;
+import io.mooncake.engine.memory.DeviceMemoryAccess;
 import io.mooncake.engine.memory.MemoryAllocator;
 import io.mooncake.engine.memory.MemoryKind;
 import io.mooncake.engine.memory.MemoryRegistry;
@@ -36,6 +37,7 @@ final class LocalMemory {
     private final Transports transports;
     private final Runnable republish;
     private final List<MemoryAllocator> allocators = new CopyOnWriteArrayList<>();
+    private final List<DeviceMemoryAccess> devices = new CopyOnWriteArrayList<>();
     private volatile MemoryAllocator hostAllocator = MemoryAllocator.host();
     private final Map<Long, Allocation> managed = new ConcurrentHashMap<>();
     private final Map<Long, EngineBuffer> engineBuffers = new ConcurrentHashMap<>();
@@ -49,6 +51,56 @@ final class LocalMemory {
         this.republish = republish;
         for (MemoryAllocator a : ServiceLoader.load(MemoryAllocator.class, loader)) {
             allocators.add(a);
+        }
+        for (DeviceMemoryAccess d : ServiceLoader.load(DeviceMemoryAccess.class, loader)) {
+            devices.add(d);
+        }
+    }
+
+    /** Adds a device module directly (tests, embedders without ServiceLoader). */
+    void addDeviceAccess(DeviceMemoryAccess access) {
+        devices.add(0, access);
+    }
+
+    /** The device module serving {@code location} ({@code cuda:0}), or {@code null}. */
+    DeviceMemoryAccess deviceAccess(String location) {
+        for (DeviceMemoryAccess d : devices) {
+            if (d.serves(location)) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Refuses a caller-owned registration whose location contradicts the pointer: a host pointer
+     * registered as {@code cuda:N} (or a pointer of another device), or a device pointer registered
+     * as host memory, which a host path would dereference.
+     */
+    private void checkCallerPointer(long address, long length, String location, MemoryKind kind) {
+        if (kind == MemoryKind.DEVICE) {
+            DeviceMemoryAccess d = deviceAccess(location);
+            if (d == null) {
+                return; // no module for this vendor: transports refuse what they cannot carry
+            }
+            if (!d.available()) {
+                throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, "cannot register 0x"
+                        + Long.toHexString(address) + " as '" + location + "' device memory: " + d.unavailableReason());
+            }
+            d.checkDeviceRange(address, length, location);
+            return;
+        }
+        for (DeviceMemoryAccess d : devices) {
+            if (!d.available()) {
+                continue;
+            }
+            String actual = d.locate(address);
+            if (actual != null) {
+                throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, "0x" + Long.toHexString(address)
+                        + " is " + actual + " device memory (" + d.name() + ") but was registered with location '"
+                        + location + "', which host paths would dereference; register it with location '"
+                        + actual + "'");
+            }
         }
     }
 
@@ -71,10 +123,23 @@ final class LocalMemory {
         log.info("Engine-allocated host memory comes from the {} allocator", allocator.name());
     }
 
+    /**
+     * A transport offers an allocator for device locations (nvlink: memory it can export as fabric
+     * handles): it is asked before the device modules' own allocators.
+     */
+    void offerDeviceAllocator(MemoryAllocator allocator) {
+        allocators.add(0, allocator);
+        log.info("Engine-allocated device memory comes from the {} allocator where it serves the location",
+                allocator.name());
+    }
+
     // ---- registration
 
     Region register(long address, long length, String location, boolean remoteAccessible, Object owner,
             MemoryKind kind) {
+        if (owner == null) {
+            checkCallerPointer(address, length, location, kind);
+        }
         Region r = registry.register(address, length, location, remoteAccessible, owner, kind);
         try {
             transports.registered(r);

@@ -2,8 +2,11 @@ package io.mooncake.engine.core;
 
 import io.mooncake.engine.api.TransferState;
 import io.mooncake.engine.batch.CancelCause;
+import io.mooncake.engine.batch.Staging;
 import io.mooncake.engine.batch.TaskRouter;
 import io.mooncake.engine.batch.TransferTask;
+import io.mooncake.engine.memory.MemoryKind;
+import io.mooncake.engine.memory.Region;
 import io.mooncake.engine.metadata.BufferDescriptor;
 import io.mooncake.engine.metadata.RemoteTarget;
 import io.mooncake.engine.stats.FailureKind;
@@ -25,11 +28,13 @@ final class Router implements TaskRouter {
 
     private final TransferListener listener;
     private final Segments segments;
+    private final DeviceStaging staging;
     private final ConcurrentHashMap<String, String> announced = new ConcurrentHashMap<>();
 
-    Router(TransferListener listener, Segments segments) {
+    Router(TransferListener listener, Segments segments, DeviceStaging staging) {
         this.listener = listener;
         this.segments = segments;
+        this.staging = staging;
     }
 
     /**
@@ -66,8 +71,20 @@ final class Router implements TaskRouter {
     private void start(TransferTask task, Route route, int from, FailureKind previousKind, String previousReason) {
         Transport[] c = route.candidates;
         StringBuilder refusals = null;
+        Region local = task.localRegion();
+        boolean device = local != null && local.kind() == MemoryKind.DEVICE;
         for (int i = from; i < c.length; i++) {
             Transport t = c[i];
+            if (device && !t.takesDeviceMemory(local)) {
+                Staging s = stagingFor(task, local);
+                if (s != null) {
+                    fallbackHeard(task, route, t, previousKind);
+                    task.plan(t.protocol(), s.unitBytes(), i + 1 < c.length ? this : null);
+                    task.carrier(s);
+                    s.submit(task, staging.path(t), route.sliceSizes[i]);
+                    return;
+                }
+            }
             String why = t.unsupported(task);
             if (why != null) {
                 if (refusals == null) {
@@ -76,12 +93,7 @@ final class Router implements TaskRouter {
                 refusals.append(refusals.length() == 0 ? "" : "; ").append(t.protocol()).append(": ").append(why);
                 continue;
             }
-            if (previousKind != null) {
-                String from0 = task.protocol();
-                listener.onFallback(from0, t.protocol(), route.target.segmentName(), previousKind);
-                log.debug("Request to {} moves from {} to {} after {}", route.target.segmentName(), from0,
-                        t.protocol(), previousKind);
-            }
+            fallbackHeard(task, route, t, previousKind);
             task.plan(t.protocol(), route.sliceSizes[i], i + 1 < c.length ? this : null);
             task.carrier(t);
             try {
@@ -112,11 +124,34 @@ final class Router implements TaskRouter {
         task.finish(TransferState.FAILED, FailureKind.NO_TRANSPORT, reason);
     }
 
+    private void fallbackHeard(TransferTask task, Route route, Transport t, FailureKind previousKind) {
+        if (previousKind != null) {
+            String from0 = task.protocol();
+            listener.onFallback(from0, t.protocol(), route.target.segmentName(), previousKind);
+            log.debug("Request to {} moves from {} to {} after {}", route.target.segmentName(), from0,
+                    t.protocol(), previousKind);
+        }
+    }
+
+    /** The bounce pool for a device-memory task, or {@code null} (no device module: the transport decides). */
+    private Staging stagingFor(TransferTask task, Region local) {
+        try {
+            return staging.stagingFor(local);
+        } catch (RuntimeException e) {
+            log.warn("No staging pool for {} device memory: {}", local.location(), e.getMessage());
+            return null;
+        }
+    }
+
     /** An attempt failed on a transport; try the candidates after it (see {@link TaskRouter}). */
     @Override
     public void attemptFailed(TransferTask task, FailureKind kind, String reason) {
         Route route = segments.route(task.target());
-        int i = route.indexOf(task.carrier());
+        Object carrier = task.carrier();
+        if (carrier instanceof Staging && task.stagedPath() != null) {
+            carrier = ((DeviceStaging.TransportPathView) task.stagedPath()).transport();
+        }
+        int i = route.indexOf(carrier);
         if (i < 0 || i + 1 >= route.candidates.length) {
             task.finish(TransferState.FAILED, kind, reason);
             return;
@@ -129,7 +164,9 @@ final class Router implements TaskRouter {
     /** The task ended before its slices: the transport carrying it drops them. */
     void cancel(TransferTask task, CancelCause cause) {
         Object c = task.carrier();
-        if (c instanceof Transport t) {
+        if (c instanceof Staging s) {
+            s.cancel(task, cause);
+        } else if (c instanceof Transport t) {
             try {
                 t.cancel(task, cause);
             } catch (RuntimeException e) {

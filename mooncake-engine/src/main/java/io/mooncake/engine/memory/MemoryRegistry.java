@@ -94,13 +94,32 @@ public final class MemoryRegistry {
     /**
      * Begins a use of the region holding all of {@code [address, address + length)}, so it cannot
      * be unregistered (and freed) until {@link Region#release()}. Returns {@code null} when no
-     * (remote-accessible, if asked) region holds the range. Allocation-free.
+     * region holds the range, or, with {@code remoteOnly} (a peer's request), none that is
+     * remote-accessible host-accessible memory. Allocation-free.
      */
     public Region acquire(long address, long length, boolean remoteOnly) {
         Region r = find(address, length);
-        if (r == null || (remoteOnly && !r.remoteAccessible())) {
+        if (r == null || (remoteOnly && (!r.remoteAccessible() || !r.kind().isHostAccessible()))) {
             return null;
         }
+        return hold(r);
+    }
+
+    /**
+     * Like {@link #acquire acquire(address, length, true)} but also returns device memory: for
+     * paths that look at the region's kind before touching it. {@code acquire(..., true)} never
+     * returns device memory, so a host data path serving a peer (the tcp receiver) rejects a range
+     * in a GPU buffer instead of dereferencing a device pointer.
+     */
+    public Region acquireAnyKind(long address, long length) {
+        Region r = find(address, length);
+        if (r == null || !r.remoteAccessible()) {
+            return null;
+        }
+        return hold(r);
+    }
+
+    private static Region hold(Region r) {
         r.users.increment();
         if (!r.live) {
             r.users.decrement();

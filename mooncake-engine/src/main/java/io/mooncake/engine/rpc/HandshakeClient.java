@@ -9,13 +9,16 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.io.InputStream;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
  * Sends one handshake request and reads the reply, on a new connection, with the connect and
- * exchange bounded by deadlines. Stateless and thread-safe.
+ * exchange bounded by deadlines: the exchange's deadline holds for the whole reply, however the
+ * peer spreads its bytes (each read waits at most for what is left of it). Stateless and thread-safe.
  */
 public final class HandshakeClient {
 
@@ -57,10 +60,11 @@ public final class HandshakeClient {
         try (Socket s = new Socket()) {
             s.setTcpNoDelay(true);
             s.connect(address, connectTimeoutMillis);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             s.setSoTimeout(timeoutMillis);
             Socket io = authentication.guarded() ? authentication.prove(s, PeerAuthentication.HANDSHAKE, peer) : s;
             request.writeTo(io.getOutputStream());
-            HandshakeFrame reply = HandshakeFrame.readFrom(io.getInputStream(), maxLength);
+            HandshakeFrame reply = HandshakeFrame.readFrom(new DeadlineInput(io, deadline), maxLength);
             if (reply.type() != request.type() || reply.legacy() != request.legacy()) {
                 throw new MooncakeException(ErrorCode.SOCKET, "peer " + peer + " answered a " + request.type()
                         + " request with a " + reply.type() + " reply");
@@ -80,6 +84,39 @@ public final class HandshakeClient {
         } catch (JacksonException e) {
             throw new MooncakeException(ErrorCode.MALFORMED_JSON, "peer " + peer + " sent a reply that is not JSON: "
                     + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** A socket's input whose reads wait at most until one deadline, however the bytes trickle in. */
+    private static final class DeadlineInput extends InputStream {
+        private final Socket socket;
+        private final InputStream in;
+        private final long deadline;
+
+        DeadlineInput(Socket socket, long deadline) throws IOException {
+            this.socket = socket;
+            this.in = socket.getInputStream();
+            this.deadline = deadline;
+        }
+
+        private void arm() throws IOException {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                throw new SocketTimeoutException("handshake reply not complete by the deadline");
+            }
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+        }
+
+        @Override
+        public int read() throws IOException {
+            arm();
+            return in.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            arm();
+            return in.read(b, off, len);
         }
     }
 }

@@ -60,15 +60,30 @@ public record HandshakeFrame(HandshakeType type, String json, boolean legacy) {
                     + "instead of a handshake frame: one side sets mooncake.auth.secret (MOONCAKE_AUTH_SECRET) and "
                     + "the other does not; set the same secret on every node");
         }
-        long length = ByteBuffer.wrap(prefix).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        int length = checkLength(ByteBuffer.wrap(prefix).order(ByteOrder.LITTLE_ENDIAN).getLong(), maxLength);
+        byte[] payload = in.readNBytes(length);
+        if (payload.length < length) {
+            throw new EOFException("handshake frame ended after " + payload.length + " of " + length + " bytes");
+        }
+        return decode(payload);
+    }
+
+    /**
+     * Checks a frame's length prefix.
+     *
+     * @return the length, as an int
+     * @throws MooncakeException {@link ErrorCode#MALFORMED_JSON} for a zero, negative or oversized length
+     */
+    static int checkLength(long length, int maxLength) {
         if (length <= 0 || length > maxLength) {
             throw new MooncakeException(ErrorCode.MALFORMED_JSON, "handshake frame length " + Long.toUnsignedString(length)
                     + " is outside 1.." + maxLength + " (MC_HANDSHAKE_MAX_LENGTH)");
         }
-        byte[] payload = in.readNBytes((int) length);
-        if (payload.length < length) {
-            throw new EOFException("handshake frame ended after " + payload.length + " of " + length + " bytes");
-        }
+        return (int) length;
+    }
+
+    /** Decodes a frame's payload (the bytes after the length prefix; at least one). */
+    static HandshakeFrame decode(byte[] payload) {
         int first = payload[0] & 0xff;
         if (first <= 3) {
             return new HandshakeFrame(HandshakeType.of(first),

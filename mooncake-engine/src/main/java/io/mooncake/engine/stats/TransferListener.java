@@ -67,6 +67,24 @@ public interface TransferListener {
     }
 
     /**
+     * A peer's notification was queued for {@code getNotifies} ({@code refusal == null}) or refused
+     * because the queue is full. Called on a handshake thread. The default ignores it.
+     *
+     * @param sender the sender's segment name, as it gave it
+     * @param bytes the notification's size as counted against {@code notifyQueueMaxBytes}
+     * @param refusal why it was refused, or {@code null} when it was queued
+     */
+    default void onNotify(String sender, long bytes, NotifyRefusal refusal) {
+    }
+
+    /**
+     * The handshake listener closed a connection before answering it. Called on the listener's
+     * I/O thread. The default ignores it.
+     */
+    default void onHandshakeDropped(HandshakeDrop reason) {
+    }
+
+    /**
      * This node refused an inbound connection that did not prove the shared secret
      * ({@code mooncake.auth.secret}), before serving anything on it. Called on an I/O or handshake
      * thread. The default ignores it.
@@ -119,6 +137,20 @@ public interface TransferListener {
             public void onServed(String protocol, OpCode op, long bytes, TransferState outcome) {
                 for (TransferListener l : all) {
                     l.onServed(protocol, op, bytes, outcome);
+                }
+            }
+
+            @Override
+            public void onHandshakeDropped(HandshakeDrop reason) {
+                for (TransferListener l : all) {
+                    l.onHandshakeDropped(reason);
+                }
+            }
+
+            @Override
+            public void onNotify(String sender, long bytes, NotifyRefusal refusal) {
+                for (TransferListener l : all) {
+                    l.onNotify(sender, bytes, refusal);
                 }
             }
 

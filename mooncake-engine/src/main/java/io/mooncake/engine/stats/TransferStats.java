@@ -47,6 +47,39 @@ public final class TransferStats implements TransferListener {
     private final ConcurrentHashMap<String, Counters[]> byProtocol = new ConcurrentHashMap<>();
     private final LongAdder inFlight = new LongAdder();
     private final ConcurrentHashMap<String, LongAdder> fallbacks = new ConcurrentHashMap<>();
+    private final LongAdder[] handshakeDrops = {new LongAdder(), new LongAdder(), new LongAdder()};
+
+    @Override
+    public void onHandshakeDropped(HandshakeDrop reason) {
+        handshakeDrops[reason.ordinal()].increment();
+    }
+
+    /** Connections the handshake listener closed before answering them, for {@code reason}. */
+    public long handshakeDrops(HandshakeDrop reason) {
+        return handshakeDrops[reason.ordinal()].sum();
+    }
+
+    private final LongAdder notifiesQueued = new LongAdder();
+    private final LongAdder[] notifiesRefused = {new LongAdder(), new LongAdder()};
+
+    @Override
+    public void onNotify(String sender, long bytes, NotifyRefusal refusal) {
+        if (refusal == null) {
+            notifiesQueued.increment();
+        } else {
+            notifiesRefused[refusal.ordinal()].increment();
+        }
+    }
+
+    /** Peers' notifications queued for {@code getNotifies} so far. */
+    public long notifiesQueued() {
+        return notifiesQueued.sum();
+    }
+
+    /** Peers' notifications refused so far because the queue was full, for {@code reason}. */
+    public long notifiesRefused(NotifyRefusal reason) {
+        return notifiesRefused[reason.ordinal()].sum();
+    }
 
     private final ConcurrentHashMap<String, LongAdder> rejectedConnections = new ConcurrentHashMap<>();
 

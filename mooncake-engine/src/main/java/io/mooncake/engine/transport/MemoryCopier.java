@@ -10,15 +10,24 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Copies slices between host addresses for the memory transports (same process, shared memory,
  * CXL): small slices on the submitting thread (a hand-off costs more than the copy), larger ones
- * on a few copy threads, so a submit never blocks its caller on a large copy. Each slice ends
+ * on a few copy threads, so a submit never blocks its caller on a large copy. One exception: a
+ * request of a single slice up to {@link #CALLER_BYTES} that ends its batch, submitted while the
+ * copy threads have nothing to do, is copied on the submitting thread too: its caller waits for it
+ * next, and handing it off would add two thread wake-ups (the copy thread's, then the caller's) to
+ * a copy of tens of microseconds; batches still spread over the copy threads. Each slice ends
  * exactly once, and the {@link Hold} that keeps its memory mapped is released right after its
  * copy. Queues are plain arrays: nothing is allocated per slice. Thread-safe.
  */
 public final class MemoryCopier implements AutoCloseable {
 
+    /** The largest lone request copied on its submitting thread when the copy threads are idle. */
+    public static final int CALLER_BYTES = 1 << 20;
+
     private final int inlineBytes;
     private final Worker[] workers;
     private final AtomicInteger next = new AtomicInteger();
+    /** Slices handed to the copy threads and not copied yet. */
+    private final AtomicInteger queued = new AtomicInteger();
     private volatile boolean closed;
 
     /**
@@ -30,7 +39,7 @@ public final class MemoryCopier implements AutoCloseable {
         this.inlineBytes = inlineBytes;
         this.workers = new Worker[Math.max(1, threads)];
         for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker(name + "-" + i);
+            workers[i] = new Worker(name + "-" + i, queued);
             workers[i].thread.start();
         }
     }
@@ -41,39 +50,53 @@ public final class MemoryCopier implements AutoCloseable {
      * still ends the slice) when the task has already ended.
      */
     public void copy(TransferTask task, long from, long to, int length, Hold hold) {
-        if (length <= inlineBytes || closed) {
+        if (length <= inlineBytes || closed || (length <= CALLER_BYTES && queued.get() == 0 && task.sliceCount() == 1
+                && task.lastOfBatch())) {
             run(task, from, to, length, hold);
             return;
         }
+        queued.incrementAndGet();
         Worker w = workers[Math.floorMod(next.getAndIncrement(), workers.length)];
         w.enqueue(task, from, to, length, hold);
     }
 
     static void run(TransferTask task, long from, long to, int length, Hold hold) {
+        run(task, from, to, length, hold, null);
+    }
+
+    /** As above; {@code queued}, when given, is decremented once the copy is over, before the slice ends. */
+    private static void run(TransferTask task, long from, long to, int length, Hold hold, AtomicInteger queued) {
+        FailureKind failure = null;
+        String reason = null;
         try {
             if (task.isDone()) {
-                task.sliceFailed(FailureKind.CANCELED, "ended before it was copied");
-                return;
+                failure = FailureKind.CANCELED;
+                reason = "ended before it was copied";
+            } else if (hold != null && !hold.valid()) {
+                failure = FailureKind.CONNECTION;
+                reason = "the memory of '" + task.target().segmentName()
+                        + "' is gone: its owner process exited or unregistered it";
+            } else {
+                NativeMemory.copy(from, to, length);
             }
-            if (hold != null && !hold.valid()) {
-                task.sliceFailed(FailureKind.CONNECTION, "the memory of '" + task.target().segmentName()
-                        + "' is gone: its owner process exited or unregistered it");
-                return;
-            }
-            NativeMemory.copy(from, to, length);
         } catch (RuntimeException | Error e) {
-            if (hold != null) {
-                hold.release();
-                hold = null;
-            }
-            task.sliceFailed(FailureKind.LOCAL, "copy of " + length + " bytes failed: " + e);
-            return;
+            failure = FailureKind.LOCAL;
+            reason = "copy of " + length + " bytes failed: " + e;
         } finally {
             if (hold != null) {
                 hold.release();
             }
+            if (queued != null) {
+                // before the slice ends: its submitter, woken by the end, may submit again at once and
+                // should find the copy threads idle
+                queued.decrementAndGet();
+            }
         }
-        task.sliceCompleted(length);
+        if (failure != null) {
+            task.sliceFailed(failure, reason);
+        } else {
+            task.sliceCompleted(length);
+        }
     }
 
     @Override
@@ -95,10 +118,12 @@ public final class MemoryCopier implements AutoCloseable {
         private Hold[] hold = new Hold[64];
         private int head;
         private int count;
+        private final AtomicInteger queued;
         private volatile boolean parked;
         private volatile boolean stopping;
 
-        Worker(String name) {
+        Worker(String name, AtomicInteger queued) {
+            this.queued = queued;
             thread = new Thread(this, name);
             thread.setDaemon(true);
         }
@@ -173,7 +198,7 @@ public final class MemoryCopier implements AutoCloseable {
                     }
                 }
                 if (t != null) {
-                    MemoryCopier.run(t, f, d, len, h);
+                    MemoryCopier.run(t, f, d, len, h, queued);
                     continue;
                 }
                 if (stopping) {

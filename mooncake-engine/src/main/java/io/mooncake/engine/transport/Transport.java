@@ -71,6 +71,27 @@ public interface Transport extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Whether this transport moves device memory ({@link io.mooncake.engine.memory.MemoryKind#DEVICE}
+     * regions) itself (a GPU-aware path: CUDA IPC, a NIC with GPUDirect). When {@code false}, the
+     * default, a request whose local memory is device memory is staged by the engine through its
+     * pinned host bounce pool (where a {@link io.mooncake.engine.memory.DeviceMemoryAccess} serves
+     * the location) and this transport only ever sees host memory. Constant per transport.
+     */
+    default boolean takesDeviceMemory() {
+        return false;
+    }
+
+    /**
+     * Whether this transport moves this device-memory region itself; by default
+     * {@link #takesDeviceMemory()}. A NIC transport that registered the region with GPUDirect
+     * (rdma with nvidia-peermem) says yes for the regions it registered. Called per request on
+     * the submitting thread: cheap, no allocation.
+     */
+    default boolean takesDeviceMemory(Region region) {
+        return takesDeviceMemory();
+    }
+
     /** The largest slice this transport takes for requests to {@code target}. */
     int sliceSize(RemoteTarget target);
 

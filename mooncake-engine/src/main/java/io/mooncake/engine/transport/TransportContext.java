@@ -51,7 +51,9 @@ public interface TransportContext {
     /**
      * Offers an allocator for engine-allocated host memory that this transport serves better than
      * private memory (shared memory same-host peers can map). The engine uses the last one offered
-     * for host locations and logs the choice.
+     * for host locations and logs the choice. An allocator serving neither {@code cpu:0} nor
+     * {@code *} is a device allocator (nvlink: exportable VMM memory): the engine asks it first for
+     * the device locations it serves.
      */
     default void offerAllocator(io.mooncake.engine.memory.MemoryAllocator allocator) {
     }

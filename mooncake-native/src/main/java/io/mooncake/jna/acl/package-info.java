@@ -1,2 +1,2 @@
-/** JNA binding to Huawei AscendCL (libascendcl). */
+/** JNA bindings to Huawei AscendCL (libascendcl) and HCCL's public C API (libhccl). */
 package io.mooncake.jna.acl;

@@ -3,8 +3,8 @@ package io.mooncake.transport.cxl;
 import com.sun.jna.LastErrorException;
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
-import io.mooncake.engine.memory.Hold;
 import io.mooncake.engine.memory.NativeMemory;
+import io.mooncake.engine.transport.CountedHold;
 import io.mooncake.jna.libc.LibC;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -19,7 +19,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * libc descriptor per device per JVM open until the last engine closes it, and the provider's probe
  * does not open a device this JVM holds.
  */
-final class CxlDevice implements Hold {
+final class CxlDevice extends CountedHold {
 
     private static final Logger log = LoggerFactory.getLogger(CxlDevice.class);
 
@@ -56,8 +55,7 @@ final class CxlDevice implements Hold {
     private final boolean characterDevice;
     private final FileChannel channel;
     private final int fd;
-    /** Engines using it plus copies in flight; unmapped at 0. */
-    private final AtomicInteger refs = new AtomicInteger(1);
+    // references (CountedHold): engines using it, allocations and copies in flight; unmapped at 0
     private long hint; // guarded by this: where the next allocation scan starts
 
     private CxlDevice(String name, Path realPath, long size, long address, boolean characterDevice,
@@ -110,8 +108,10 @@ final class CxlDevice implements Hold {
                             + "this JVM with " + d.size + " bytes, less than the " + size + " bytes requested; give "
                             + "every engine of the JVM the same MC_CXL_DEV_SIZE");
                 }
-                d.refs.incrementAndGet();
-                return d;
+                if (d.acquire()) {
+                    return d;
+                }
+                // its last user is unmapping it right now: map it anew
             }
             FileChannel channel;
             try {
@@ -259,8 +259,12 @@ final class CxlDevice implements Hold {
             }
             if (lock != null) {
                 hint = (pos + len) % (granules * GRANULE);
+                if (!acquire()) {
+                    releaseQuietly(lock);
+                    throw new MooncakeException(ErrorCode.MEMORY, "CXL device " + name + " was unmapped (engine "
+                            + "closing)");
+                }
                 NativeMemory.fill(address + pos, len, (byte) 0);
-                refs.incrementAndGet();
                 return new CxlAllocator.CxlAllocation(this, pos, length, lock);
             }
         }
@@ -269,34 +273,27 @@ final class CxlDevice implements Hold {
                 + "or use a larger device");
     }
 
-    /** A use of the mapping (a copy in flight); {@code false} once it is unmapped. */
-    boolean acquire() {
-        for (;;) {
-            int r = refs.get();
-            if (r <= 0) {
-                return false;
-            }
-            if (refs.compareAndSet(r, r + 1)) {
-                return true;
-            }
+    private static void releaseQuietly(FileLock lock) {
+        try {
+            lock.release();
+        } catch (IOException e) {
+            log.debug("releasing {} failed", lock, e);
         }
     }
 
-    /** Ends a use; the last one unmaps the device and closes its descriptors. */
+    /** The last use ended: unmaps the device and closes its descriptors. */
     @Override
-    public void release() {
-        if (refs.decrementAndGet() == 0) {
-            synchronized (CxlDevice.class) {
-                OPEN.remove(realPath, this);
-            }
-            try {
-                LibC.Holder.INSTANCE.munmap(address, size);
-            } catch (LastErrorException e) {
-                log.warn("Unmapping CXL device {} failed: errno {}", name, e.getErrorCode());
-            }
-            closeQuietly(channel, fd);
-            log.info("Unmapped CXL device {}", name);
+    protected void onLastRelease() {
+        synchronized (CxlDevice.class) {
+            OPEN.remove(realPath, this);
         }
+        try {
+            LibC.Holder.INSTANCE.munmap(address, size);
+        } catch (LastErrorException e) {
+            log.warn("Unmapping CXL device {} failed: errno {}", name, e.getErrorCode());
+        }
+        closeQuietly(channel, fd);
+        log.info("Unmapped CXL device {}", name);
     }
 
     private static void closeQuietly(FileChannel channel, int fd) {

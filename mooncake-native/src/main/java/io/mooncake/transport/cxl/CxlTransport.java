@@ -9,16 +9,18 @@ import io.mooncake.engine.metadata.BufferDescriptor;
 import io.mooncake.engine.metadata.RemoteTarget;
 import io.mooncake.engine.metadata.SegmentDescriptor;
 import io.mooncake.engine.stats.FailureKind;
+import io.mooncake.engine.memory.Hold;
+import io.mooncake.engine.transport.DescriptorFields;
 import io.mooncake.engine.transport.HostIdentity;
 import io.mooncake.engine.transport.MemoryCopier;
+import io.mooncake.engine.transport.OwnerLiveness;
 import io.mooncake.engine.transport.Reach;
 import io.mooncake.engine.transport.Transport;
 import io.mooncake.engine.transport.TransportContext;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +45,9 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * fallbacks) and this transport translates: device offset = {@code offset + (target - addr)}.
  * Toward a reference node, whose buffers have no {@code addr}, the request's target is the device
  * offset itself, as in the reference. {@code cxl_boot_id} tells Java peers the host: a device that
- * is a plain file is memory of one host only.
+ * is a plain file is memory of one host only. {@code cxl_owner_pid} lets them stop copying into the
+ * ranges of a peer whose process died (its ranges are free for other engines then), checked at most
+ * every 50 ms as shm does ({@link OwnerLiveness}).
  *
  * <p>Copies through {@link MemoryCopier}: up to 64 KiB on the caller's thread, larger slices on
  * copy threads, so a large request never blocks its submitter (the reference copies inside submit).
@@ -55,6 +59,8 @@ final class CxlTransport implements Transport {
     static final String NAME = "cxl_name";
     static final String BASE = "cxl_base_addr";
     static final String BOOT_ID = "cxl_boot_id";
+    /** The owner's process id (Java peers only), so copies into the ranges of a peer that died stop. */
+    static final String OWNER_PID = "cxl_owner_pid";
     private static final int SLICE = 4 << 20;
 
     private final TransportContext context;
@@ -63,6 +69,7 @@ final class CxlTransport implements Transport {
     private final String bootId = HostIdentity.bootId();
     private final MemoryCopier copier = new MemoryCopier("mooncake-cxl-copy", 2, 64 * 1024);
     private final LongAdder refused = new LongAdder();
+    private final ConcurrentHashMap<String, PeerUse> peers = new ConcurrentHashMap<>();
     private volatile CxlDevice device;
 
     CxlTransport(TransportContext context, String path, long size) {
@@ -102,25 +109,18 @@ final class CxlTransport implements Transport {
     @Override
     public SegmentDescriptor describe(SegmentDescriptor base) {
         CxlDevice d = device;
-        List<BufferDescriptor> buffers = new ArrayList<>(base.buffers().size());
-        for (BufferDescriptor b : base.buffers()) {
-            long off = d == null ? -1 : d.offsetOf(b.addr(), b.length());
-            if (off >= 0) {
-                buffers.add(new BufferDescriptor(base.name(), b.addr(), b.length(), b.rkey(), b.lkey(), b.shmName(),
-                        off, b.extra()));
-            } else {
-                buffers.add(b);
-            }
-        }
-        Map<String, JsonNode> extra = new HashMap<>(base.extra());
         JsonNodeFactory f = JsonNodeFactory.instance;
-        extra.put(NAME, f.stringNode(path));
+        Map<String, JsonNode> top = new HashMap<>();
+        top.put(NAME, f.stringNode(path));
         if (d != null) {
-            extra.put(BASE, f.numberNode(d.address()));
+            top.put(BASE, f.numberNode(d.address()));
         }
-        extra.put(BOOT_ID, f.stringNode(bootId));
-        return new SegmentDescriptor(base.name(), base.protocol(), base.tcpDataPort(), base.tcpProtoVersion(),
-                base.timestamp(), buffers, base.devices(), base.priorityMatrix(), extra);
+        top.put(BOOT_ID, f.stringNode(bootId));
+        top.put(OWNER_PID, f.numberNode(ProcessHandle.current().pid()));
+        return DescriptorFields.publish(base, b -> {
+            long off = d == null ? -1 : d.offsetOf(b.addr(), b.length());
+            return off >= 0 ? DescriptorFields.withOffset(b, base.name(), off) : b;
+        }, top);
     }
 
     @Override
@@ -180,6 +180,16 @@ final class CxlTransport implements Transport {
             }
             return;
         }
+        PeerUse peer = peer(task.target(), d);
+        if (!peer.valid()) {
+            context.peerFailed(task.target().segmentName());
+            for (int k = task.sliceCount(); k > 0; k--) {
+                task.sliceFailed(FailureKind.CONNECTION, "peer '" + task.target().segmentName() + "' is gone: its "
+                        + "process (pid " + peer.owner.pid() + ") has exited, and its ranges of " + path
+                        + " may belong to another engine by now");
+            }
+            return;
+        }
         long at = d.address() + deviceOffset(task, task.remoteBuffer());
         boolean write = task.opCode() == OpCode.WRITE;
         int count = task.sliceCount();
@@ -192,10 +202,50 @@ final class CxlTransport implements Transport {
             }
             long local = task.source() + off;
             if (write) {
-                copier.copy(task, local, at + off, len, d);
+                copier.copy(task, local, at + off, len, peer);
             } else {
-                copier.copy(task, at + off, local, len, d);
+                copier.copy(task, at + off, local, len, peer);
             }
+        }
+    }
+
+    /**
+     * The peer's use of the device: the device's hold, checked against the owner's liveness before
+     * each copy. Kept per peer name (a restarted peer has another pid, hence a new one), so the verdict
+     * on a dead owner stays: a pid that no longer exists cannot be told from one in another pid namespace.
+     */
+    private PeerUse peer(RemoteTarget target, CxlDevice d) {
+        JsonNode pid = target.descriptor().extra().get(OWNER_PID);
+        long owner = pid != null && pid.canConvertToLong() ? pid.asLong() : -1;
+        PeerUse p = peers.get(target.segmentName());
+        if (p == null || p.device != d || (p.owner == null ? owner >= 0 : p.owner.pid() != owner)) {
+            p = new PeerUse(d, owner >= 0 ? new OwnerLiveness(owner) : null);
+            peers.put(target.segmentName(), p);
+        }
+        return p;
+    }
+
+    /**
+     * What a copy holds: the device (released after the copy) and, for Java peers, a check that the
+     * owner of the target range still runs (a reference node publishes no pid: not checked).
+     */
+    private static final class PeerUse implements Hold {
+        final CxlDevice device;
+        final OwnerLiveness owner;
+
+        PeerUse(CxlDevice device, OwnerLiveness owner) {
+            this.device = device;
+            this.owner = owner;
+        }
+
+        @Override
+        public boolean valid() {
+            return owner == null || owner.alive();
+        }
+
+        @Override
+        public void release() {
+            device.release();
         }
     }
 

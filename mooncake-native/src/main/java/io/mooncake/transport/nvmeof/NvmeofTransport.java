@@ -14,6 +14,8 @@ import io.mooncake.engine.stats.FailureKind;
 import io.mooncake.engine.transport.Reach;
 import io.mooncake.engine.transport.Transport;
 import io.mooncake.engine.transport.TransportContext;
+import io.mooncake.jna.Loaded;
+import io.mooncake.jna.cufile.CuFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -43,11 +45,15 @@ import tools.jackson.databind.JsonNode;
  * the segment's {@code local_path_map} entry for this node. A request's target offset is an offset
  * into the concatenation of the files; slices crossing a file boundary are split.
  *
- * <p>I/O: direct I/O ({@code O_DIRECT}) where the file system supports it and the file's length is a
- * multiple of its block size, through an aligned bounce buffer per I/O thread (read-modify-write of
- * the edge blocks of an unaligned write); buffered I/O otherwise, with the reason logged once per
+ * <p>I/O: direct I/O ({@code O_DIRECT}) where the file system supports it and the file's last block
+ * can be read whole: whole blocks go straight between the caller's memory and the file when both
+ * are equally misaligned, edge blocks (and ranges whose memory and file offsets are misaligned
+ * differently) through an aligned bounce buffer per I/O thread, with read-modify-write of the edge
+ * blocks of a write under a per-block lock; buffered I/O otherwise, with the reason logged once per
  * file (tmpfs has no {@code O_DIRECT}). Several slices are in flight on {@value #THREADS} I/O threads.
- * GPUDirect Storage ({@code libcufile}) is not built: device memory is refused per request, naming it.
+ * CUDA memory ({@code cuda:N} device regions) moves through GPUDirect Storage ({@link GdsIo}, cuFile)
+ * where {@code libcufile} loads; otherwise, and for other device memory, requests are refused naming
+ * what is missing.
  */
 final class NvmeofTransport implements Transport {
 
@@ -63,13 +69,15 @@ final class NvmeofTransport implements Transport {
     private final ConcurrentHashMap<String, Cached> segments = new ConcurrentHashMap<>();
     private final LongAdder direct = new LongAdder();
     private final LongAdder buffered = new LongAdder();
+    private final GdsIo gds;
     private volatile boolean closed;
 
     private record Cached(SegmentDescriptor descriptor, NvmeofSegment segment) {
     }
 
-    NvmeofTransport(TransportContext context) {
+    NvmeofTransport(TransportContext context, Loaded<CuFile> cufile) {
         this.context = context;
+        this.gds = new GdsIo(cufile);
         this.node = context.localSegmentName();
         AtomicInteger n = new AtomicInteger();
         this.io = Executors.newFixedThreadPool(THREADS, r -> {
@@ -104,12 +112,7 @@ final class NvmeofTransport implements Transport {
 
     @Override
     public String unsupported(TransferTask task) {
-        Region local = task.localRegion();
-        if (local != null && !local.kind().isHostAccessible()) {
-            return "the local buffer is device memory (" + local.location() + "); GPUDirect Storage (libcufile) "
-                    + "is not supported yet: use host memory";
-        }
-        return null;
+        return gds.refusal(task.localRegion());
     }
 
     @Override
@@ -167,11 +170,15 @@ final class NvmeofTransport implements Transport {
         long off = task.sliceOffset(k);
         int len = task.sliceLength(k);
         boolean write = task.opCode() == OpCode.WRITE;
+        Region region = task.localRegion();
+        boolean cuda = GdsIo.isCuda(region);
         try {
             for (NvmeofSegment.Piece p : seg.locate(task.targetAddress() + off, len)) {
-                OpenFile f = open(seg, p.file());
+                OpenFile f = open(seg, p.file()); // checks the path and the size for both paths
                 long mem = task.source() + off + p.requestOffset();
-                if (write) {
+                if (cuda) {
+                    gds.transfer(write, f.path, p.fileOffset(), region, mem, p.length());
+                } else if (write) {
                     f.write(p.fileOffset(), mem, (int) p.length());
                 } else {
                     f.read(p.fileOffset(), mem, (int) p.length());
@@ -209,11 +216,19 @@ final class NvmeofTransport implements Transport {
     }
 
     @Override
+    public void unregistered(Region region) {
+        if (GdsIo.isCuda(region)) {
+            gds.unregistered(region);
+        }
+    }
+
+    @Override
     public Map<String, Object> stats() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("openFiles", files.size());
         m.put("directIoFiles", direct.sum());
         m.put("bufferedIoFiles", buffered.sum());
+        m.put("gdsFiles", gds.registeredFiles());
         return m;
     }
 
@@ -221,6 +236,7 @@ final class NvmeofTransport implements Transport {
     public void close() {
         closed = true;
         io.shutdown();
+        gds.close();
         synchronized (files) {
             for (OpenFile f : files.values()) {
                 try {
@@ -240,12 +256,17 @@ final class NvmeofTransport implements Transport {
         final FileChannel channel;
         final boolean direct;
         final int block;
+        /** Locks for read-modify-write of partial blocks (direct I/O only). */
+        private final Object[] stripes = new Object[64];
 
         private OpenFile(Path path, FileChannel channel, boolean direct, int block) {
             this.path = path;
             this.channel = channel;
             this.direct = direct;
             this.block = block;
+            for (int i = 0; i < stripes.length; i++) {
+                stripes[i] = new Object();
+            }
         }
 
         static OpenFile open(NvmeofSegment seg, int index, Path path) throws IOException {
@@ -257,11 +278,14 @@ final class NvmeofTransport implements Transport {
                         + "this node; connect the NVMe-oF namespace (nvme connect) or fix local_path_map "
                         + "(mooncake-nvmeof-register)");
             }
-            boolean regular = Files.isRegularFile(path);
-            if (regular && Files.size(path) < file.length()) {
-                throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, what + " is "
-                        + Files.size(path) + " bytes on this node, shorter than the descriptor says; fix the "
-                        + "descriptor (mooncake-nvmeof-register) or the file");
+            long size;
+            try (FileChannel probe = FileChannel.open(path, StandardOpenOption.READ)) {
+                size = probe.size(); // a block device's size too (the JDK asks the device)
+            }
+            if (size < file.length()) {
+                throw new MooncakeException(ErrorCode.INVALID_ARGUMENT, what + " is " + size
+                        + " bytes on this node, shorter than the descriptor says; fix the descriptor "
+                        + "(mooncake-nvmeof-register) or the " + (Files.isRegularFile(path) ? "file" : "device"));
             }
             int block = 4096;
             try {
@@ -270,8 +294,9 @@ final class NvmeofTransport implements Transport {
                 log.debug("block size of {} unknown, using 4096", path, e);
             }
             String why = null;
-            if (regular && file.length() % block != 0) {
-                why = "its length " + file.length() + " is not a multiple of the block size " + block;
+            if ((file.length() + block - 1) / block * block > size) { // the last block must be readable whole
+                why = "its length " + file.length() + " is not a multiple of the block size " + block
+                        + " and it ends there (" + size + " bytes)";
             } else {
                 try {
                     FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
@@ -294,6 +319,37 @@ final class NvmeofTransport implements Transport {
                 readFully(NativeMemory.view(mem, n), pos, n);
                 return;
             }
+            int head = straightHead(pos, mem, n);
+            if (head >= 0) { // the whole blocks straight into the caller's memory, the edges through the bounce buffer
+                int whole = (int) ((pos + n) / block * block - (pos + head));
+                if (head > 0) {
+                    bounceRead(pos, mem, head);
+                }
+                readFully(NativeMemory.view(mem + head, whole), pos + head, whole);
+                if (head + whole < n) {
+                    bounceRead(pos + head + whole, mem + head + whole, n - head - whole);
+                }
+                return;
+            }
+            bounceRead(pos, mem, n);
+        }
+
+        /**
+         * Where direct I/O can go straight between the file and the caller's memory: when the memory
+         * and the file position are equally misaligned, the bytes from the first block boundary on are
+         * aligned on both sides. Returns the bytes before that boundary, or -1 when there are no whole
+         * blocks to move that way.
+         */
+        private int straightHead(long pos, long mem, int n) {
+            if (Math.floorMod(mem - pos, (long) block) != 0) {
+                return -1;
+            }
+            long start = (pos + block - 1) / block * block;
+            long end = (pos + n) / block * block;
+            return end > start ? (int) (start - pos) : -1;
+        }
+
+        private void bounceRead(long pos, long mem, int n) throws IOException {
             ByteBuffer b = bounce();
             long done = 0;
             while (done < n) {
@@ -310,12 +366,32 @@ final class NvmeofTransport implements Transport {
 
         void write(long pos, long mem, int n) throws IOException {
             if (!direct) {
-                ByteBuffer v = NativeMemory.view(mem, n);
-                while (v.hasRemaining()) {
-                    channel.write(v, pos + v.position());
+                writeFully(NativeMemory.view(mem, n), pos);
+                return;
+            }
+            int head = straightHead(pos, mem, n);
+            if (head >= 0) { // as read: whole blocks straight from the caller's memory, edges through the bounce buffer
+                int whole = (int) ((pos + n) / block * block - (pos + head));
+                if (head > 0) {
+                    bounceWrite(pos, mem, head);
+                }
+                writeFully(NativeMemory.view(mem + head, whole), pos + head);
+                if (head + whole < n) {
+                    bounceWrite(pos + head + whole, mem + head + whole, n - head - whole);
                 }
                 return;
             }
+            bounceWrite(pos, mem, n);
+        }
+
+        private void writeFully(ByteBuffer v, long pos) throws IOException {
+            int start = v.position();
+            while (v.hasRemaining()) {
+                channel.write(v, pos + v.position() - start);
+            }
+        }
+
+        private void bounceWrite(long pos, long mem, int n) throws IOException {
             ByteBuffer b = bounce();
             long done = 0;
             while (done < n) {
@@ -324,23 +400,46 @@ final class NvmeofTransport implements Transport {
                 int head = (int) (at - a0);
                 int chunk = (int) Math.min(n - done, b.capacity() - head);
                 int span = roundUp(head + chunk);
-                long base = NativeMemory.addressOf(b);
-                if (head != 0) { // keep the bytes of the first block before the range
-                    b.clear().limit(block);
-                    readFully(b, a0, block);
-                }
-                if ((head + chunk) % block != 0 && (span > block || head == 0)) { // and of the last block after it
-                    ByteBuffer tail = b.duplicate();
-                    tail.clear().position(span - block).limit(span);
-                    readFully(tail, a0 + span - block, block);
-                }
-                NativeMemory.copy(mem + done, base + head, chunk);
-                b.clear().limit(span);
-                while (b.hasRemaining()) {
-                    channel.write(b, a0 + b.position());
+                boolean partialHead = head != 0;
+                boolean partialTail = (head + chunk) % block != 0;
+                if (!partialHead && !partialTail) {
+                    writeSpan(b, mem + done, a0, head, chunk, span, false, false);
+                } else {
+                    // Read-modify-write of an edge block: a slice of another request may be writing other
+                    // bytes of the same block at the same moment, so edge blocks are rewritten under a lock
+                    // (striped by block number, taken in stripe order).
+                    int first = stripe(a0 / block);
+                    int last = stripe((a0 + span) / block - 1);
+                    synchronized (stripes[Math.min(first, last)]) {
+                        synchronized (stripes[Math.max(first, last)]) {
+                            writeSpan(b, mem + done, a0, head, chunk, span, partialHead, partialTail);
+                        }
+                    }
                 }
                 done += chunk;
             }
+        }
+
+        private int stripe(long blockIndex) {
+            return (int) Math.floorMod(blockIndex, (long) stripes.length);
+        }
+
+        /** Writes {@code chunk} bytes from {@code mem} at {@code a0 + head} through the bounce buffer {@code b}. */
+        private void writeSpan(ByteBuffer b, long mem, long a0, int head, int chunk, int span, boolean partialHead,
+                boolean partialTail) throws IOException {
+            long base = NativeMemory.addressOf(b);
+            if (partialHead) { // keep the bytes of the first block before the range
+                b.clear().limit(block);
+                readFully(b, a0, block);
+            }
+            if (partialTail && (span > block || !partialHead)) { // and of the last block after it
+                ByteBuffer tail = b.duplicate();
+                tail.clear().position(span - block).limit(span);
+                readFully(tail, a0 + span - block, block);
+            }
+            NativeMemory.copy(mem, base + head, chunk);
+            b.clear().limit(span);
+            writeFully(b, a0);
         }
 
         private void readFully(ByteBuffer b, long pos, int n) throws IOException {

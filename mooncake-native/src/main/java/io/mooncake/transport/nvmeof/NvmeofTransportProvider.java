@@ -12,24 +12,35 @@ import io.mooncake.jna.Loaded;
 import io.mooncake.probe.NvmeProbe;
 import io.mooncake.probe.ProbeResult;
 import java.util.LinkedHashMap;
-import java.util.List;
+import io.mooncake.jna.cufile.CuFile;
+import io.mooncake.jna.cufile.JnaCuFile;
+import java.util.function.Supplier;
 import java.util.Map;
 import io.mooncake.transport.NativeTransportProvider;
 
 /**
  * Provider of protocol {@code nvmeof}: reads and writes file segments ({@link NvmeofTransport}) on any host
  * (the files are NVMe-oF namespaces or plain files); reports the NVMe controllers ({@link NvmeProbe}) and
- * whether {@code libcufile} is present (GPUDirect Storage is not supported yet). Never the primary protocol.
+ * whether {@code libcufile} loads (GPUDirect Storage for CUDA memory). Never the primary protocol.
  */
 public final class NvmeofTransportProvider extends NativeTransportProvider {
 
+    private final Supplier<Loaded<CuFile>> cufile;
+
     /** Over the real libraries and device files. */
     public NvmeofTransportProvider() {
+        this.cufile = JnaCuFile::load;
     }
 
     /** Over the given libraries and device check. */
     public NvmeofTransportProvider(LibraryLoader loader, DeviceAccess access) {
+        this(loader, access, JnaCuFile::load);
+    }
+
+    /** Over the given libraries, device check and GPUDirect Storage binding (a double where no GPU exists). */
+    public NvmeofTransportProvider(LibraryLoader loader, DeviceAccess access, Supplier<Loaded<CuFile>> cufile) {
         super(loader, access);
+        this.cufile = cufile;
     }
 
     @Override
@@ -47,9 +58,10 @@ public final class NvmeofTransportProvider extends NativeTransportProvider {
         ProbeResult r = NvmeProbe.INSTANCE.probe(ctx);
         Map<String, String> d = new LinkedHashMap<>(r.details());
         d.put("NVMe", r.reason());
-        Loaded<String> cufile = ctx.loader().library(List.of("libcufile.so.0", "cufile"));
-        d.put("GPUDirect Storage", "not supported yet (libcufile " + (cufile.isLoaded() ? "present: "
-                + cufile.library() : "not loadable: " + cufile.failure()) + "); device memory is refused per request");
+        Loaded<CuFile> gds = cufile.get();
+        d.put("GPUDirect Storage", gds.isLoaded() ? "libcufile loaded (" + gds.name() + "): CUDA memory is read and "
+                + "written through cuFile" : "libcufile not loadable (" + gds.failure() + "): CUDA memory is refused per "
+                + "request");
         return Availability.ready("file segments are read and written here through their local_path_map "
                 + "(direct I/O where the file system has it)", d);
     }
@@ -60,6 +72,6 @@ public final class NvmeofTransportProvider extends NativeTransportProvider {
         if (!a.available()) {
             throw new TransportUnavailableException(protocol(), a.describe());
         }
-        return new NvmeofTransport(context);
+        return new NvmeofTransport(context, cufile.get());
     }
 }

@@ -1,2 +1,5 @@
-/** Transport provider for protocol nvmeof: availability from the probes; no data path in this release. */
+/**
+ * Transport for protocol nvmeof: file segments (NVMe-oF namespaces, block devices, files) read and
+ * written with direct I/O, and with GPUDirect Storage for CUDA memory where libcufile loads.
+ */
 package io.mooncake.transport.nvmeof;

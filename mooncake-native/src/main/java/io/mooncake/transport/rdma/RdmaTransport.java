@@ -270,6 +270,11 @@ public final class RdmaTransport implements Transport {
     }
 
     @Override
+    public boolean takesDeviceMemory(Region region) {
+        return regions.get(region) != null; // device memory the NICs registered (GPUDirect)
+    }
+
+    @Override
     public String unsupported(TransferTask task) {
         Region r = task.localRegion();
         if (r == null || regions.get(r) == null) {

@@ -1,5 +1,10 @@
 package io.mooncake.transport.cxl;
 
+import static org.awaitility.Awaitility.await;
+
+import io.mooncake.engine.api.RemoteBuffer;
+import io.mooncake.engine.api.TransferRequest;
+import io.mooncake.engine.api.TransferState;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.transport.contract.ChildJvmPeer;
 import io.mooncake.engine.transport.contract.Peer;
@@ -9,9 +14,11 @@ import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The transport contract over a CXL device shared by two processes: the "device" is a 1 GiB file
@@ -78,6 +85,21 @@ class CxlTransportContractTests extends TransportContractTests {
     @Override
     protected boolean killFailsRequestsInFlight() {
         return false;
+    }
+
+    @Test
+    void copiesIntoTheRangesOfAPeerWhoseProcessDiedStop() {
+        try (Peer doomed = startPeer(4L << 20)) {
+            RemoteBuffer target = initiator.openSegment(doomed.segmentName()).buffer(0);
+            assertAllCompleted(runToEnd(initiator, List.of(TransferRequest.write(local, 0, target, 0,
+                    4096))));
+
+            doomed.kill(); // its device ranges are free for other engines now
+
+            // the owner is checked at most every 50 ms: within the bound, writes to its ranges stop landing
+            await().atMost(END_BOUND).until(() -> runToEnd(initiator, List.of(TransferRequest.write(local, 0, target,
+                    0, 4096))).statuses().get(0).state() == TransferState.FAILED);
+        }
     }
 
     @Override

@@ -63,6 +63,9 @@ public final class EtcdMetadataStore implements MetadataStore {
     private volatile long leaseId;
     private volatile boolean reachable = true;
     private volatile boolean closed;
+    /** Lease renewals failed in a row because etcd could not be reached (keeper thread only). */
+    private long renewFailures;
+    private long outageSince;
 
     /**
      * Connects and grants the lease.
@@ -177,7 +180,7 @@ public final class EtcdMetadataStore implements MetadataStore {
                 }
             } catch (MetadataUnavailableException e) {
                 if (!isLeaseNotFound(e.getCause())) {
-                    log.debug("Lease renewal failed: {}", e.getMessage());
+                    renewalFailed(e);
                     return; // unreachable: try again next period
                 }
                 lost = "etcd no longer knows the lease";
@@ -187,11 +190,33 @@ public final class EtcdMetadataStore implements MetadataStore {
             } else if (!unsynced.isEmpty()) {
                 putUnsynced(leaseId);
             }
+            renewalRecovered();
         } catch (MetadataUnavailableException e) {
             log.debug("Re-publishing at {} failed, will retry: {}", describe(), e.getMessage());
         } catch (RuntimeException e) {
             // never let the exception escape: it would cancel the periodic renewal
             log.warn("Lease renewal at {} failed unexpectedly", describe(), e);
+        }
+    }
+
+    /** One WARN per outage, at its first failed renewal; the failures that follow are counted (DEBUG). */
+    private void renewalFailed(MetadataUnavailableException e) {
+        if (renewFailures++ == 0) {
+            outageSince = System.nanoTime();
+            log.warn("Lease renewal at {} failed: {}. This node's keys stay published until the lease's TTL of {} s"
+                    + " runs out, and are re-published once etcd answers; retrying every {} ms (one line when it"
+                    + " recovers)", describe(), e.getMessage(), ttlSeconds, Math.max(200, ttlSeconds * 1000 / 3));
+        } else {
+            log.debug("Lease renewal at {} failed again ({} in a row): {}", describe(), renewFailures, e.getMessage());
+        }
+    }
+
+    private void renewalRecovered() {
+        if (renewFailures > 0) {
+            log.info("Lease renewal at {} recovered after {} failed attempts over {} s; lease {}", describe(),
+                    renewFailures, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - outageSince),
+                    Long.toHexString(leaseId));
+            renewFailures = 0;
         }
     }
 

@@ -100,7 +100,7 @@ final class LocalTransport implements Transport {
             long off = task.sliceOffset(k);
             int len = task.sliceLength(k);
             long remote = task.targetAddress() + off;
-            Region r = registry == null ? null : registry.acquire(remote, len, true);
+            Region r = registry == null ? null : registry.acquireAnyKind(remote, len);
             if (r == null && registry == null) {
                 context.peerFailed(task.target().segmentName()); // the engine left: re-read its descriptor
             }

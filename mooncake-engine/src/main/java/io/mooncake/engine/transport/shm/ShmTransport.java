@@ -3,28 +3,26 @@ package io.mooncake.engine.transport.shm;
 import io.mooncake.engine.api.MooncakeException;
 import io.mooncake.engine.api.OpCode;
 import io.mooncake.engine.batch.TransferTask;
-import io.mooncake.engine.memory.Hold;
 import io.mooncake.engine.memory.Region;
 import io.mooncake.engine.memory.SharedMapping;
 import io.mooncake.engine.metadata.BufferDescriptor;
 import io.mooncake.engine.metadata.RemoteTarget;
 import io.mooncake.engine.metadata.SegmentDescriptor;
 import io.mooncake.engine.stats.FailureKind;
+import io.mooncake.engine.transport.CountedHold;
+import io.mooncake.engine.transport.DescriptorFields;
 import io.mooncake.engine.transport.HostIdentity;
+import io.mooncake.engine.transport.OwnerLiveness;
 import io.mooncake.engine.transport.MemoryCopier;
 import io.mooncake.engine.transport.Reach;
 import io.mooncake.engine.transport.Transport;
 import io.mooncake.engine.transport.TransportContext;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,28 +109,17 @@ final class ShmTransport implements Transport {
     @Override
     public SegmentDescriptor describe(SegmentDescriptor base) {
         JsonNodeFactory f = JsonNodeFactory.instance;
-        List<BufferDescriptor> buffers = new ArrayList<>(base.buffers().size());
-        boolean any = false;
-        for (BufferDescriptor b : base.buffers()) {
+        boolean[] any = {false};
+        SegmentDescriptor d = DescriptorFields.publish(base, b -> {
             Region r = context.memory().find(b.addr(), b.length());
-            Object att = r == null ? null : r.attachment(protocol());
-            if (att instanceof Published p) {
-                Map<String, JsonNode> extra = new HashMap<>(b.extra());
-                extra.put(FILE, f.stringNode(p.file()));
-                extra.put(OFFSET, f.numberNode(p.offset()));
-                buffers.add(new BufferDescriptor(b.name(), b.addr(), b.length(), b.rkey(), b.lkey(), b.shmName(),
-                        b.offset(), extra));
-                any = true;
-            } else {
-                buffers.add(b);
+            if (r != null && r.attachment(protocol()) instanceof Published p) {
+                any[0] = true;
+                return DescriptorFields.withFields(b, Map.of(FILE, f.stringNode(p.file()), OFFSET,
+                        f.numberNode(p.offset())));
             }
-        }
-        Map<String, JsonNode> extra = new HashMap<>(base.extra());
-        if (any) {
-            extra.put(BOOT_ID, f.stringNode(bootId));
-        }
-        return new SegmentDescriptor(base.name(), base.protocol(), base.tcpDataPort(), base.tcpProtoVersion(),
-                base.timestamp(), buffers, base.devices(), base.priorityMatrix(), extra);
+            return b;
+        }, Map.of());
+        return any[0] ? DescriptorFields.publish(d, b -> b, Map.of(BOOT_ID, f.stringNode(bootId))) : d;
     }
 
     @Override
@@ -316,53 +303,23 @@ final class ShmTransport implements Transport {
     }
 
     /** A peer's file mapped here; unmapped when retired and no copy uses it. */
-    private static final class PeerMapping implements Hold {
-        private static final long CHECK_NANOS = 50_000_000L;
+    private static final class PeerMapping extends CountedHold {
         final SharedMapping mapping;
-        /** Uses in flight plus one while the mapping is cached. */
-        private final AtomicInteger refs = new AtomicInteger(1);
-        /** The owner's pid when it is visible from here (same pid namespace), else null: not checked. */
-        private final ProcessHandle owner;
-        private volatile long checkedAt = System.nanoTime();
-        private volatile boolean ownerAlive = true;
+        private final OwnerLiveness owner;
 
         PeerMapping(SharedMapping mapping) {
             this.mapping = mapping;
             String n = mapping.name();
-            long pid = Long.parseLong(n.substring("mooncake-".length(), n.indexOf('-', "mooncake-".length())));
-            this.owner = ProcessHandle.of(pid).orElse(null);
+            this.owner = new OwnerLiveness(Long.parseLong(n.substring("mooncake-".length(),
+                    n.indexOf('-', "mooncake-".length()))));
         }
 
         /**
-         * Whether the owning process still runs (checked at most every 50 ms): a peer that died
-         * leaves its mapping behind, and writes into it would report success to nobody.
+         * Whether the owning process still runs: a peer that died leaves its mapping behind, and
+         * writes into it would report success to nobody.
          */
         boolean ownerAlive() {
-            if (owner == null || !ownerAlive) {
-                return ownerAlive;
-            }
-            long now = System.nanoTime();
-            if (now - checkedAt > CHECK_NANOS) {
-                checkedAt = now;
-                ownerAlive = owner.isAlive();
-            }
-            return ownerAlive;
-        }
-
-        boolean alive() {
-            return refs.get() > 0;
-        }
-
-        boolean acquire() {
-            for (;;) {
-                int r = refs.get();
-                if (r <= 0) {
-                    return false;
-                }
-                if (refs.compareAndSet(r, r + 1)) {
-                    return true;
-                }
-            }
+            return owner.alive();
         }
 
         /** A copy into a mapping whose owner died would report success to nobody. */
@@ -372,10 +329,8 @@ final class ShmTransport implements Transport {
         }
 
         @Override
-        public void release() {
-            if (refs.decrementAndGet() == 0) {
-                mapping.close();
-            }
+        protected void onLastRelease() {
+            mapping.close();
         }
 
         void retire() {

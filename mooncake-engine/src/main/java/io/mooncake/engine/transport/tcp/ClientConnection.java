@@ -371,8 +371,7 @@ final class ClientConnection implements IoLoop.Handler {
             TransferTask queued = r.task[i];
             if (queued.isDone()) {
                 // Ended (canceled, timed out) before its turn: never sent, so no reply to wait for.
-                r.skipped[i] = true;
-                r.task[i] = null;
+                markSkipped(sent);
                 sent++;
                 queued.sliceFailed(FailureKind.CANCELED, "ended before it was sent");
                 continue;
@@ -409,6 +408,20 @@ final class ClientConnection implements IoLoop.Handler {
         }
         if (!flush()) {
             blockWrites();
+        }
+    }
+
+    /**
+     * Marks a slice as never sent, in the ring that is current now: a submitting thread may have grown
+     * the ring since {@link #send()} read it, and the loop matches replies against the current ring.
+     * Under {@link #lock}, so a concurrent {@link #grow} copies the mark.
+     */
+    private void markSkipped(long seq) {
+        synchronized (lock) {
+            Ring r = ring;
+            int i = (int) seq & r.mask;
+            r.skipped[i] = true;
+            r.task[i] = null;
         }
     }
 
@@ -531,8 +544,11 @@ final class ClientConnection implements IoLoop.Handler {
     }
 
     private void parse() {
+        // Sent before ring: every slice counted as sent is in the ring read after it (a ring read
+        // first may predate a growth and hold another sequence number in a slice's slot).
+        long end = sent;
         Ring r = ring;
-        while (ackedLocal < sent) { // replies never precede their request
+        while (ackedLocal < end) { // replies never precede their request
             int i = (int) ackedLocal & r.mask;
             if (r.skipped[i]) {
                 ackedLocal++;

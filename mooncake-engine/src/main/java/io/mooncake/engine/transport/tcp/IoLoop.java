@@ -5,23 +5,33 @@ import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One NIO event loop thread: a selector, the channels registered with it, and a queue of work
- * handed over by other threads. Every connection belongs to exactly one loop and is touched
- * only by its thread.
+ * handed over by other threads. Every connection belongs to exactly one loop at a time and is
+ * touched only by its thread.
  *
  * <p>Other threads call {@link #execute} (setup work) or {@link #schedule} (a connection has new
  * slices to send). The selector is woken only when the loop is, or is about to be, blocked.
+ *
+ * <p>The loop never dies of what one handler throws: an exception or error (an
+ * {@link OutOfMemoryError} included) thrown while a handler runs is contained, the handler is told
+ * through {@link Handler#failed} (connections close themselves), the failure is counted and logged,
+ * and the loop goes on serving every other channel.
  */
 final class IoLoop implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(IoLoop.class);
+    /** How often {@link Handler#tick} runs. */
+    private static final long TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** A channel handler driven by the loop. */
     interface Handler {
@@ -34,20 +44,49 @@ final class IoLoop implements Runnable {
 
         /** Called on the loop thread when the loop stops. */
         void closeFromLoop(String reason);
+
+        /**
+         * Called on the loop thread after this handler threw {@code failure}; the default closes it.
+         * Must not throw.
+         */
+        default void failed(Throwable failure) {
+            closeFromLoop("internal error: " + failure);
+        }
+
+        /** Called on the loop thread about once a second with the loop's clock ({@link System#nanoTime}). */
+        default void tick(long now) {
+        }
+    }
+
+    private record Timer(long due, Runnable task) {
     }
 
     private final Selector selector;
     private final Thread thread;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Queue<Handler> ready = new ConcurrentLinkedQueue<>();
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> Long.compare(a.due, b.due));
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    /** Channels whose keys were cancelled, to close once their selector dropped them. */
+    private final java.util.ArrayList<java.nio.channels.Channel> closing = new java.util.ArrayList<>();
+    private final LongAdder contained = new LongAdder();
     private volatile boolean running = true;
+    /** The loop's clock: {@link System#nanoTime} read once per wake-up. */
+    private long now = System.nanoTime();
+    private long nextTick = now + TICK_NANOS;
+    private long lastFailureLog;
+    private long failuresSinceLog;
     /** Staging memory of the inbound connections on this loop (its units are allocated on first use). */
     private final StagingPool stagingPool = new StagingPool(TcpWire.BUFFER_SIZE,
             TcpWire.SERVER_STAGING_UNITS_PER_LOOP);
     private final java.util.function.Consumer<SelectionKey> dispatch = key -> {
         if (key.isValid()) {
-            ((Handler) key.attachment()).ready(key);
+            Handler h = (Handler) key.attachment();
+            try {
+                h.ready(key);
+            } catch (Throwable t) {
+                contain(h, t);
+            }
         }
     };
 
@@ -77,6 +116,16 @@ final class IoLoop implements Runnable {
         wakeup();
     }
 
+    /** Runs {@code task} on the loop thread once {@code delayNanos} have passed; call on the loop thread. */
+    void after(long delayNanos, Runnable task) {
+        timers.add(new Timer(System.nanoTime() + delayNanos, task)); // not the cached clock: at least the delay
+    }
+
+    /** The loop's clock ({@link System#nanoTime} at its latest wake-up); read on the loop thread. */
+    long now() {
+        return now;
+    }
+
     private void wakeup() {
         if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
             selector.wakeup();
@@ -91,6 +140,36 @@ final class IoLoop implements Runnable {
         return stagingPool;
     }
 
+    /** Failures thrown by handlers and contained by this loop so far. */
+    long containedFailures() {
+        return contained.sum();
+    }
+
+    /**
+     * Closes {@code ch}, whose key on this loop was just cancelled, after the next select has
+     * dropped the key. Closed while still registered, the JDK would first look up SO_LINGER and
+     * shut the socket down (two more system calls per connection); once deregistered, closing is a
+     * plain close. Call on the loop thread.
+     */
+    void closeAfterDeregistration(java.nio.channels.Channel ch) {
+        closing.add(ch);
+    }
+
+    private void closeDeregistered(int count) {
+        for (int i = 0; i < count; i++) {
+            try {
+                closing.get(i).close();
+            } catch (IOException | RuntimeException e) {
+                log.trace("closing a channel", e);
+            }
+        }
+        if (count == closing.size()) {
+            closing.clear();
+        } else {
+            closing.subList(0, count).clear();
+        }
+    }
+
     /** Registers a channel; call on the loop thread. */
     SelectionKey register(SelectableChannel ch, int ops, Handler handler) throws IOException {
         return ch.register(selector, ops, handler);
@@ -103,17 +182,24 @@ final class IoLoop implements Runnable {
                 // The Consumer forms hand each ready key over directly: no selected-key set, no
                 // iterator, nothing allocated per wake-up.
                 // (Busy-polling before blocking was measured: on two cores it slows single requests.)
-                if (!tasks.isEmpty() || !ready.isEmpty()) {
+                int cancelled = closing.size(); // their keys are dropped at the start of this select
+                if (!tasks.isEmpty() || !ready.isEmpty() || cancelled > 0) {
                     selector.selectNow(dispatch);
                 } else {
-                    selector.select(dispatch, 1000);
+                    long wait = Math.min(nextTick, timers.isEmpty() ? nextTick : timers.peek().due) - now;
+                    selector.select(dispatch, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait) + 1));
                 }
                 wakeupPending.set(false);
+                if (cancelled > 0) {
+                    closeDeregistered(cancelled);
+                }
+                now = System.nanoTime();
                 runQueued();
+                runTimers();
             } catch (ClosedSelectorException e) {
                 break;
-            } catch (IOException | RuntimeException e) {
-                log.error("I/O loop {} failed; continuing", thread.getName(), e);
+            } catch (Throwable t) {
+                contain(null, t);
             }
         }
         for (SelectionKey key : selector.keys()) {
@@ -131,6 +217,7 @@ final class IoLoop implements Runnable {
         } catch (IOException e) {
             log.trace("closing selector", e);
         }
+        closeDeregistered(closing.size());
     }
 
     private void runQueued() {
@@ -138,16 +225,68 @@ final class IoLoop implements Runnable {
         while ((r = tasks.poll()) != null) {
             try {
                 r.run();
-            } catch (RuntimeException e) {
-                log.error("task on I/O loop {} failed", thread.getName(), e);
+            } catch (Throwable t) {
+                contain(null, t);
             }
         }
         Handler h;
         while ((h = ready.poll()) != null) {
             try {
                 h.scheduled();
-            } catch (RuntimeException e) {
-                log.error("connection handler on I/O loop {} failed", thread.getName(), e);
+            } catch (Throwable t) {
+                contain(h, t);
+            }
+        }
+    }
+
+    private void runTimers() {
+        Timer t;
+        while ((t = timers.peek()) != null && t.due - now <= 0) {
+            timers.poll();
+            try {
+                t.task.run();
+            } catch (Throwable e) {
+                contain(null, e);
+            }
+        }
+        if (now - nextTick >= 0) {
+            nextTick = now + TICK_NANOS;
+            for (SelectionKey key : selector.keys()) {
+                if (key.isValid() && key.attachment() instanceof Handler handler) {
+                    try {
+                        handler.tick(now);
+                    } catch (Throwable e) {
+                        contain(handler, e);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Keeps the loop alive after {@code t}: counts it, logs it (the first one at once with its stack,
+     * then at most one line a second with the count), and closes {@code h} when there is one.
+     */
+    private void contain(Handler h, Throwable t) {
+        contained.increment();
+        failuresSinceLog++;
+        long at = System.nanoTime();
+        if (lastFailureLog == 0 || at - lastFailureLog >= TICK_NANOS) {
+            if (failuresSinceLog == 1) {
+                log.error("I/O loop {}: a connection handler failed; closing that connection, the loop goes on",
+                        thread.getName(), t);
+            } else {
+                log.error("I/O loop {}: {} handler failures since the last report, the latest: {}; closing "
+                        + "each failed connection, the loop goes on", thread.getName(), failuresSinceLog, t.toString());
+            }
+            lastFailureLog = at;
+            failuresSinceLog = 0;
+        }
+        if (h != null) {
+            try {
+                h.failed(t);
+            } catch (Throwable again) {
+                log.debug("closing a failed handler", again);
             }
         }
     }

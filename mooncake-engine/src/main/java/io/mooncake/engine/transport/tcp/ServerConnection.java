@@ -4,7 +4,9 @@ import io.mooncake.engine.memory.MemoryRegistry;
 import io.mooncake.engine.memory.MemoryWindow;
 import io.mooncake.engine.memory.NativeMemory;
 import io.mooncake.engine.memory.Region;
+import io.mooncake.engine.security.TlsChannel;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -46,8 +48,16 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     private java.nio.channels.GatheringByteChannel wr;
     private final MemoryRegistry registry;
     private final TcpTransport owner;
-    private final IoLoop loop;
-    private final StagingPool pool;
+    private final InetAddress address;
+    /** The loop serving this connection: the accepting one, then (if it proves persistent) one in turn. */
+    private IoLoop loop;
+    private StagingPool pool;
+    /** Whether the connection stays on its loop for good (it served a request there, and moved or not). */
+    private boolean settled;
+    private boolean servedOne;
+    private boolean sendBufferSized;
+    /** The loop's clock when bytes last moved, for the idle and body deadlines. */
+    private long lastProgress;
     private String remote;
     private SelectionKey key;
 
@@ -82,7 +92,8 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     /** Whether the peer may be served: it proved the shared secret, or none is required. */
     private boolean admitted;
 
-    ServerConnection(SocketChannel ch, MemoryRegistry registry, TcpTransport owner, IoLoop loop) {
+    ServerConnection(SocketChannel ch, MemoryRegistry registry, TcpTransport owner, IoLoop loop,
+            InetAddress address) {
         this.ch = ch;
         this.rd = ch;
         this.wr = ch;
@@ -90,31 +101,48 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
         this.owner = owner;
         this.loop = loop;
         this.pool = loop.stagingPool();
+        this.address = address;
+    }
+
+    /** The peer's IP address ({@code null} when unknown), for the per-address limit. */
+    InetAddress address() {
+        return address;
     }
 
     /**
-     * Registers with the loop and serves what already arrived: a connection-per-request initiator
-     * sends its request right behind the connect, so waiting for the selector would only add a
-     * wake-up. Call on the loop thread.
+     * Registers with the loop. A freshly accepted connection is read when the selector reports
+     * data; one that moved here with part of a request read is served at once. Call on the loop
+     * thread.
      */
     void start() {
         if (!admitted && owner.authenticating(this, ch, loop)) {
             return; // owner calls admitted() once the peer proved the shared secret, or closes
         }
+        if (closed) {
+            return;
+        }
+        lastProgress = loop.now();
         try {
             key = loop.register(ch, SelectionKey.OP_READ, this);
         } catch (IOException e) {
             close("cannot register: " + e);
             return;
         }
-        run();
+        if (partialLength == 0 && !servedOne && !(rd instanceof TlsChannel tls && tls.hasBufferedInput())) {
+            // Freshly accepted: its request is rarely there yet (the initiator connects first and
+            // writes after), so a read now would mostly come back empty; the selector reports it.
+            // (Not so over TLS when the request came with the handshake's last flight: it waits,
+            // decrypted, in the TLS channel, where no readiness shows it.)
+            return;
+        }
+        run(); // moved here with part of a request read: serve it
     }
 
     /**
      * The peer completed TLS and/or proved the shared secret: serve it, through {@code tls} when
      * not {@code null}. On the loop thread.
      */
-    void admitted(io.mooncake.engine.security.TlsChannel tls) {
+    void admitted(TlsChannel tls) {
         admitted = true;
         if (tls != null) {
             rd = tls;
@@ -273,6 +301,21 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
             if (!process()) {
                 continue; // output is pending, or the connection is closing: loop to write
             }
+            if (!settled && servedOne && phase == HEADER && in.position() == 0 && hasPendingOutput()
+                    && !inputClosed) {
+                // A connection-per-request initiator's request is answered: send the answer and wait
+                // for the close (or a second request) without first reading the socket empty.
+                if (!writePending()) {
+                    interest(SelectionKey.OP_WRITE);
+                    return;
+                }
+                if (!owedStatus) {
+                    interest(SelectionKey.OP_READ);
+                    release();
+                    return;
+                }
+                continue;
+            }
             if (inputClosed) {
                 close(phase == HEADER && in.position() == 0 ? null : "peer closed mid-request");
                 return;
@@ -290,14 +333,21 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
                         openWindow();
                     }
                 }
-            } else if (lastLarge && phase == HEADER && in.position() == 0) {
+            } else if ((lastLarge || servedOne && !settled) && phase == HEADER && in.position() == 0) {
                 // After a large request the next one is likely large too: read just its header, so
                 // its body can go straight to registered memory instead of through the staging buffer.
+                // (And a connection that sends a second request moves with no more than a header read.)
                 in.limit(TcpWire.HEADER_SIZE);
                 n = rd.read(in);
                 in.limit(in.capacity());
+                if (n > 0 && servedOne && !settled && !hasPendingOutput() && moveToItsLoop()) {
+                    return;
+                }
             } else {
                 n = rd.read(in);
+            }
+            if (n > 0) {
+                lastProgress = loop.now();
             }
             if (n < 0) {
                 // Serve what was already received (a client may half-close after its last request).
@@ -306,7 +356,15 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
             }
             if (n == 0) {
                 if (hasPendingOutput()) {
-                    continue;
+                    if (!writePending()) {
+                        interest(SelectionKey.OP_WRITE);
+                        return;
+                    }
+                    if (owedStatus || phase == CLOSING || phase == READ_BODY || in.position() > 0) {
+                        continue;
+                    }
+                    // all sent, and the socket had nothing to read a moment ago: wait for it rather
+                    // than ask again (one read system call less per request)
                 }
                 interest(SelectionKey.OP_READ);
                 release();
@@ -328,7 +386,9 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     private boolean writePending() throws IOException {
         while (phase == READ_BODY) {
             out.flip();
-            wr.write(gather);
+            if (wr.write(gather) > 0) {
+                lastProgress = loop.now();
+            }
             out.compact();
             if (window.buffer().hasRemaining()) {
                 return false;
@@ -395,7 +455,23 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
                 long addr = in.getLong(start + 8);
                 int op = in.get(start + 16) & 0xff;
                 boolean isV2 = (op & TcpWire.V2_FLAG) != 0;
-                boolean write = (op & 0x7f) == TcpWire.OP_WRITE;
+                int base = op & ~TcpWire.V2_FLAG;
+                if (base != TcpWire.OP_READ && base != TcpWire.OP_WRITE) {
+                    // The reference serves any other opcode as a READ; nothing but 0 and 1 is ever sent
+                    // by a reference initiator, so anything else is a broken or hostile peer. (The 7
+                    // padding bytes are NOT checked: the reference's initiator leaves them uninitialised.)
+                    in.position(start + TcpWire.HEADER_SIZE);
+                    owner.malformed(remote(), op, size, addr);
+                    if (isV2) {
+                        if (out.remaining() < TcpWire.STATUS_SIZE) {
+                            out.clear();
+                        }
+                        out.putLong(TcpWire.statusFrame(TcpWire.STATUS_REJECTED));
+                    }
+                    phase = CLOSING;
+                    return false;
+                }
+                boolean write = base == TcpWire.OP_WRITE;
                 Region region = size <= 0 ? null : registry.acquire(addr, size, true);
                 if (region == null) {
                     in.position(start + TcpWire.HEADER_SIZE);
@@ -410,6 +486,7 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
                     return false;
                 }
                 lastLarge = size >= TcpWire.COPY_THRESHOLD;
+                servedOne = true;
                 current = region;
                 if (write) {
                     in.position(start + TcpWire.HEADER_SIZE);
@@ -440,6 +517,7 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
                     continue;
                 }
                 phase = READ_BODY;
+                sizeSendBuffer();
                 bodyAddress = addr;
                 bodyRemaining = size;
                 bodySize = size;
@@ -488,6 +566,81 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
         }
     }
 
+    /**
+     * Moves a connection that proved persistent (a second request arrived on the accepting loop) to
+     * the loop the transport picks, keeping the bytes read so far (at most a header) on the heap.
+     * Returns whether it left this loop.
+     */
+    private boolean moveToItsLoop() {
+        settled = true;
+        sizeSendBuffer();
+        IoLoop target = owner.loopForPersistentConnection();
+        if (target == loop || queued || waiting) {
+            return false;
+        }
+        int n = in.position();
+        if (partial == null) {
+            partial = new byte[TcpWire.HEADER_SIZE];
+        }
+        in.flip();
+        in.get(partial, 0, n);
+        partialLength = n;
+        giveBack();
+        key.cancel();
+        key = null;
+        loop = target;
+        pool = target.stagingPool();
+        target.execute(this::start);
+        return true;
+    }
+
+    /**
+     * Asks for the configured SO_SNDBUF, once: when the connection proves persistent or first sends
+     * a large READ body. A connection-per-request initiator's connection never needs it, which saves
+     * a system call per request.
+     */
+    private void sizeSendBuffer() {
+        if (!sendBufferSized) {
+            sendBufferSized = true;
+            int size = owner.socketBufferSize();
+            if (size > 0) {
+                try {
+                    ch.setOption(java.net.StandardSocketOptions.SO_SNDBUF, size);
+                } catch (IOException e) {
+                    log.debug("Cannot size the send buffer of the data connection from {}: {}", remote(), e.toString());
+                }
+            }
+        }
+    }
+
+    /**
+     * The deadlines, once a second: a request whose body or reply has not moved for the body
+     * timeout is abandoned (its region released), and a connection waiting for its next request
+     * longer than the idle timeout is closed.
+     */
+    @Override
+    public void tick(long now) {
+        if (closed || waiting || key == null) {
+            return;
+        }
+        long quiet = now - lastProgress;
+        if (phase == WRITE_BODY || phase == READ_BODY || owedStatus || (out != null && out.position() > 0)) {
+            if (quiet > owner.limits().bodyTimeout().toNanos()) {
+                String what = phase == WRITE_BODY ? "a WRITE body (" + Long.toUnsignedString(bodyRemaining)
+                        + " of " + Long.toUnsignedString(bodySize) + " bytes missing)"
+                        : phase == READ_BODY ? "a READ reply (the peer does not read it)" : "a reply";
+                owner.stalledClosed(remote(), what);
+                close("no progress in " + what);
+            }
+            return;
+        }
+        long idle = owner.limits().idleTimeout().toNanos();
+        if (idle > 0 && quiet > idle) {
+            owner.idleClosed();
+            close("idle for more than " + owner.limits().idleTimeout().toSeconds() + " s (mooncake.tcp.idle-timeout)");
+        }
+    }
+
     @Override
     public void closeFromLoop(String reason) {
         close(reason);
@@ -508,11 +661,13 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
         }
         if (key != null) {
             key.cancel();
-        }
-        try {
-            ch.close();
-        } catch (IOException e) {
-            log.trace("closing data connection", e);
+            loop.closeAfterDeregistration(ch);
+        } else {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                log.trace("closing data connection", e);
+            }
         }
         owner.serverConnectionClosed(this);
     }

@@ -18,7 +18,11 @@ import io.mooncake.engine.metadata.RemoteTarget;
 import io.mooncake.engine.transport.Reach;
 import io.mooncake.engine.transport.Transport;
 import io.mooncake.engine.transport.TransportContext;
+import io.mooncake.engine.config.TcpServerLimits;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
@@ -65,6 +69,25 @@ public final class TcpTransport implements Transport {
     private final LongAdder servedBytes = new LongAdder();
     private final LongAdder appliedWrites = new LongAdder();
     private final AtomicLong lastRejectionLog = new AtomicLong();
+    private final TcpServerLimits limits;
+    /** Open inbound connections per remote address (entries leave at zero). */
+    private final ConcurrentHashMap<InetAddress, Integer> inboundPerAddress = new ConcurrentHashMap<>();
+    private final AtomicInteger inboundCount = new AtomicInteger();
+    private final LongAdder refusedConnections = new LongAdder();
+    private final LongAdder idleClosed = new LongAdder();
+    private final LongAdder stalledClosed = new LongAdder();
+    private final LongAdder malformedRequests = new LongAdder();
+    private final LongAdder acceptFailures = new LongAdder();
+    private final AtomicLong lastRefusalLog = new AtomicLong();
+    private final AtomicLong lastMalformedLog = new AtomicLong();
+    /** How the listener accepts; tests put a failing one in (out of file descriptors). */
+    private volatile Accepting accepting = ServerSocketChannel::accept;
+    private IoLoop acceptLoop;
+
+    /** Accepts one connection, {@code null} when none is pending. */
+    interface Accepting {
+        SocketChannel accept(ServerSocketChannel server) throws IOException;
+    }
     private volatile boolean closed;
 
     public TcpTransport(TransportContext context) {
@@ -75,6 +98,7 @@ public final class TcpTransport implements Transport {
         this.listener = context.listener();
         this.authentication = context.authentication();
         this.bindAddress = context.bindAddress();
+        this.limits = config.tcpServerLimits();
     }
 
     @Override
@@ -106,10 +130,11 @@ public final class TcpTransport implements Transport {
                             throw e;
                         }
                     }, "tcp data");
-            IoLoop acceptLoop = loops[0];
+            acceptLoop = loops[0];
             acceptLoop.execute(() -> {
                 try {
-                    acceptLoop.register(server, SelectionKey.OP_ACCEPT, new Acceptor());
+                    Acceptor acceptor = new Acceptor();
+                    acceptor.key = acceptLoop.register(server, SelectionKey.OP_ACCEPT, acceptor);
                 } catch (IOException e) {
                     log.error("Cannot listen for tcp data connections", e);
                 }
@@ -221,6 +246,11 @@ public final class TcpTransport implements Transport {
         // Connections are checked against the target's address on every submit; nothing cached by name.
     }
 
+    /** Tests: the I/O loop {@code i} (0 accepts the data connections). */
+    IoLoop loop(int i) {
+        return loops[i];
+    }
+
     IoLoop nextLoop() {
         return loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
     }
@@ -246,13 +276,53 @@ public final class TcpTransport implements Transport {
     void rejected(String remote, long addr, long size, boolean write) {
         rejected.increment();
         listener.onServed("tcp", write ? OpCode.WRITE : OpCode.READ, Math.max(size, 0), TransferState.FAILED);
-        long now = System.nanoTime();
-        long last = lastRejectionLog.get();
-        if (now - last > 1_000_000_000L && lastRejectionLog.compareAndSet(last, now)) {
+        if (oncePerSecond(lastRejectionLog)) {
+            // sizes are unsigned 64-bit on the wire: 2^63 and above are not negative
             log.warn("Rejected {} from {}: address 0x{} with size {} is not within a registered remote-accessible "
-                    + "buffer ({} rejected so far)", write ? "WRITE" : "READ", remote, Long.toHexString(addr), size,
-                    rejected.sum());
+                    + "buffer ({} rejected so far)", write ? "WRITE" : "READ", remote, Long.toHexString(addr),
+                    Long.toUnsignedString(size), rejected.sum());
         }
+    }
+
+    /** A request header with an opcode that is neither READ nor WRITE (with or without the v2 bit). */
+    void malformed(String remote, int opcode, long size, long addr) {
+        malformedRequests.increment();
+        if (oncePerSecond(lastMalformedLog)) {
+            log.warn("Closed the data connection from {}: unknown opcode 0x{} (size {}, address 0x{}); only 0x00/0x01 "
+                    + "READ/WRITE, with bit 0x80 for v2, exist ({} malformed requests so far)", remote,
+                    Integer.toHexString(opcode), Long.toUnsignedString(size), Long.toHexString(addr),
+                    malformedRequests.sum());
+        }
+    }
+
+    /** An inbound connection waited for its next request longer than the idle timeout. */
+    void idleClosed() {
+        idleClosed.increment();
+    }
+
+    /** An inbound request's body or reply made no progress for the body timeout. */
+    void stalledClosed(String remote, String what) {
+        stalledClosed.increment();
+        log.warn("Closed the data connection from {}: {} made no progress for {} ms (mooncake.tcp.body-timeout); "
+                + "the memory it used is released", remote, what, limits.bodyTimeout().toMillis());
+    }
+
+    TcpServerLimits limits() {
+        return limits;
+    }
+
+    /**
+     * Where a connection accepted on the accepting loop goes once it proves persistent (it sends a
+     * second request): the loops in turn, the accepting one included.
+     */
+    IoLoop loopForPersistentConnection() {
+        return nextLoop();
+    }
+
+    private static boolean oncePerSecond(AtomicLong lastLog) {
+        long now = System.nanoTime();
+        long last = lastLog.get();
+        return (last == 0 || now - last > 1_000_000_000L) && lastLog.compareAndSet(last, now);
     }
 
     /** A READ was answered with {@code bytes} of registered memory. */
@@ -296,7 +366,18 @@ public final class TcpTransport implements Transport {
     }
 
     void serverConnectionClosed(ServerConnection c) {
-        serverConnections.remove(c);
+        if (serverConnections.remove(c)) {
+            inboundCount.decrementAndGet();
+            InetAddress a = c.address();
+            if (a != null) {
+                inboundPerAddress.computeIfPresent(a, (k, n) -> n <= 1 ? null : n - 1);
+            }
+        }
+    }
+
+    /** Tests: accept through {@code a} from now on (a failing one stands for running out of descriptors). */
+    void acceptWith(Accepting a) {
+        accepting = a;
     }
 
     @Override
@@ -328,6 +409,18 @@ public final class TcpTransport implements Transport {
         m.put("bindAddress", bindAddress == null ? "0.0.0.0 (all interfaces)" : bindAddress);
         m.put("authentication", authentication.enabled() ? "on" : "off");
         m.put("tls", authentication.tls() ? "on" : "off");
+        m.put("malformedRequests", malformedRequests.sum());
+        m.put("refusedConnections", refusedConnections.sum());
+        m.put("idleClosedConnections", idleClosed.sum());
+        m.put("stalledClosedConnections", stalledClosed.sum());
+        m.put("acceptFailures", acceptFailures.sum());
+        long contained = 0;
+        if (loops != null) {
+            for (IoLoop l : loops) {
+                contained += l.containedFailures();
+            }
+        }
+        m.put("ioLoopFailures", contained);
         m.put("appliedWrites", appliedWrites.sum());
         m.put("servedReadBytes", servedBytes.sum());
         return m;
@@ -360,41 +453,132 @@ public final class TcpTransport implements Transport {
         }
     }
 
-    /** Accepts data connections and hands each to an I/O loop. */
+    /**
+     * Sets up one accepted data connection: socket options, the connection limits, then serves it
+     * on the accepting loop at once (a connection-per-request initiator sends its request right
+     * behind the connect, and no other thread need wake up for it). A connection that sends a
+     * second request is persistent and moves to the loops in turn (see ServerConnection).
+     * Call on the accepting loop.
+     */
+    private void setUpInboundConnection(SocketChannel ch) {
+        SocketAddress remote;
+        try {
+            remote = ch.getRemoteAddress();
+        } catch (IOException e) {
+            closeQuietly(ch);
+            return;
+        }
+        InetAddress address = remote instanceof InetSocketAddress isa ? isa.getAddress() : null;
+        String refusal = admit(address);
+        if (refusal != null) {
+            refused(remote, refusal);
+            closeQuietly(ch);
+            return;
+        }
+        ServerConnection c;
+        try {
+            c = new ServerConnection(ch, registry, this, acceptLoop, address);
+        } catch (Throwable t) { // out of memory: undo the admission, the loop contains the rest
+            inboundCount.decrementAndGet();
+            if (address != null) {
+                inboundPerAddress.computeIfPresent(address, (k, v) -> v <= 1 ? null : v - 1);
+            }
+            closeQuietly(ch);
+            throw t;
+        }
+        serverConnections.add(c);
+        try {
+            ch.configureBlocking(false);
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            // SO_SNDBUF is asked for once the connection needs it (ServerConnection.sizeSendBuffer)
+            c.start();
+        } catch (IOException e) {
+            c.close("cannot configure the socket: " + e);
+        } catch (Throwable t) {
+            c.close("internal error: " + t);
+            throw t;
+        }
+    }
+
+    /** Counts a new connection against the limits; returns why it is refused, or {@code null}. */
+    private String admit(InetAddress address) {
+        if (inboundCount.incrementAndGet() > limits.maxConnections()) {
+            inboundCount.decrementAndGet();
+            return limits.maxConnections() + " inbound connections open (mooncake.tcp.max-inbound-connections)";
+        }
+        if (address != null) {
+            int n = inboundPerAddress.merge(address, 1, Integer::sum);
+            if (n > limits.maxConnectionsPerAddress()) {
+                inboundPerAddress.computeIfPresent(address, (k, v) -> v <= 1 ? null : v - 1);
+                inboundCount.decrementAndGet();
+                return limits.maxConnectionsPerAddress() + " inbound connections open from this address "
+                        + "(mooncake.tcp.max-inbound-connections-per-address)";
+            }
+        }
+        return null;
+    }
+
+    private void refused(SocketAddress remote, String why) {
+        refusedConnections.increment();
+        if (oncePerSecond(lastRefusalLog)) {
+            log.warn("Refused a data connection from {}: {} ({} refused so far)", remote, why,
+                    refusedConnections.sum());
+        }
+    }
+
+    /**
+     * Accepts data connections. When accepting fails (out of file descriptors: EMFILE) the
+     * listener stops asking for a while, 10 ms doubling up to 1 s, instead of spinning on a
+     * connection it cannot take, and the failure is logged once with a count per 10 s.
+     */
     private final class Acceptor implements IoLoop.Handler {
+        private static final long MIN_BACKOFF_NANOS = 10_000_000L;
+        private static final long MAX_BACKOFF_NANOS = 1_000_000_000L;
+        SelectionKey key;
+        private long backoff = MIN_BACKOFF_NANOS;
+        private final RepeatedFailureLog failures = new RepeatedFailureLog("Accepting a tcp data connection", 10,
+                java.util.concurrent.TimeUnit.SECONDS, System::nanoTime, log::warn);
+
         @Override
-        public void ready(SelectionKey key) {
+        public void ready(SelectionKey k) {
             for (int i = 0; i < 64; i++) {
                 SocketChannel ch;
                 try {
-                    ch = server.accept();
+                    ch = accepting.accept(server);
                 } catch (IOException e) {
-                    log.warn("Accepting a tcp data connection failed: {}", e.toString());
+                    acceptFailed(e);
                     return;
+                }
+                if (failures.streak() > 0) {
+                    failures.succeeded();
+                    backoff = MIN_BACKOFF_NANOS;
                 }
                 if (ch == null) {
                     return;
                 }
-                try {
-                    ch.configureBlocking(false);
-                    ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                    if (config.socketBufferSize() > 0) {
-                        ch.setOption(StandardSocketOptions.SO_SNDBUF, config.socketBufferSize());
-                    }
-                } catch (IOException e) {
-                    log.debug("Configuring an accepted connection failed", e);
-                    closeQuietly(ch);
-                    continue;
-                }
-                IoLoop loop = nextLoop();
-                ServerConnection c = new ServerConnection(ch, registry, TcpTransport.this, loop);
-                serverConnections.add(c);
-                if (loop.inLoop()) {
-                    c.start();
-                } else {
-                    loop.execute(c::start);
-                }
+                setUpInboundConnection(ch);
             }
+        }
+
+        private void acceptFailed(IOException e) {
+            acceptFailures.increment();
+            failures.failed(String.valueOf(e.getMessage() == null ? e : e.getMessage()));
+            if (key != null && key.isValid()) {
+                key.interestOps(0);
+                long delay = backoff;
+                backoff = Math.min(MAX_BACKOFF_NANOS, backoff * 2);
+                acceptLoop.after(delay, () -> {
+                    if (key.isValid()) {
+                        key.interestOps(SelectionKey.OP_ACCEPT);
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void failed(Throwable t) {
+            // the listener is not a connection: keep it, back off as for a failed accept
+            acceptFailed(new IOException(t.toString()));
         }
 
         @Override

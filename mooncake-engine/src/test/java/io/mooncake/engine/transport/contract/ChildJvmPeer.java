@@ -67,6 +67,16 @@ public final class ChildJvmPeer implements Peer {
      */
     public static ChildJvmPeer start(long bufferBytes, String protocol,
             Class<? extends UnaryOperator<io.mooncake.engine.config.EngineConfig.Builder>> configurer) {
+        return start(bufferBytes, protocol, configurer, "cpu:0");
+    }
+
+    /**
+     * Starts a peer whose buffer lies at {@code location} ({@code cuda:0}: device memory, filled
+     * and checked through the device module's copies).
+     */
+    public static ChildJvmPeer start(long bufferBytes, String protocol,
+            Class<? extends UnaryOperator<io.mooncake.engine.config.EngineConfig.Builder>> configurer,
+            String location) {
         List<String> cmd = new ArrayList<>();
         cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
         cmd.add("-Xmx128m");
@@ -76,6 +86,7 @@ public final class ChildJvmPeer implements Peer {
                 cmd.add(option);
             }
         }
+        cmd.add("-D" + ContractPeerMain.LOCATION + "=" + location);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(ContractPeerMain.class.getName());

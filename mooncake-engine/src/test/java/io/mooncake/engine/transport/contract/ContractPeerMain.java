@@ -4,6 +4,8 @@ import io.mooncake.engine.api.LocalBuffer;
 import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.core.MooncakeEngine;
+import io.mooncake.engine.memory.DeviceMemoryAccess;
+import io.mooncake.engine.memory.MemoryKind;
 import io.mooncake.engine.testsupport.Engines;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -11,6 +13,7 @@ import java.io.PrintStream;
 import java.lang.reflect.Constructor;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ServiceLoader;
 import java.util.function.UnaryOperator;
 
 /**
@@ -31,7 +34,73 @@ import java.util.function.UnaryOperator;
  */
 public final class ContractPeerMain {
 
+    /**
+     * System property naming the location of the peer's buffer (default {@code cpu:0}); a device
+     * location ({@code cuda:0}) is filled and checked through the device module's copies
+     * ({@link DeviceMemoryAccess}) and a host staging buffer.
+     */
+    public static final String LOCATION = "mooncake.contract.location";
+
     private ContractPeerMain() {
+    }
+
+    /** The peer's buffer, seen from the control path. */
+    private interface Memory {
+        void fill(long offset, long length, long seed);
+
+        String mismatch(long offset, long length, long seed);
+
+        static Memory of(LocalBuffer buffer, String location) {
+            if (MemoryKind.ofLocation(location).isHostAccessible()) {
+                ByteBuffer b = buffer.byteBuffer();
+                return new Memory() {
+                    @Override
+                    public void fill(long offset, long length, long seed) {
+                        Pattern.fill(b, offset, length, seed);
+                    }
+
+                    @Override
+                    public String mismatch(long offset, long length, long seed) {
+                        return Pattern.mismatch(b, offset, length, seed);
+                    }
+                };
+            }
+            DeviceMemoryAccess device = null;
+            for (DeviceMemoryAccess d : ServiceLoader.load(DeviceMemoryAccess.class)) {
+                if (d.serves(location)) {
+                    device = d;
+                }
+            }
+            if (device == null) {
+                throw new IllegalStateException("no device module serves " + location);
+            }
+            DeviceMemoryAccess dev = device;
+            ByteBuffer staging = ByteBuffer.allocateDirect(8 << 20);
+            long host = io.mooncake.engine.memory.NativeMemory.addressOf(staging);
+            return new Memory() {
+                @Override
+                public synchronized void fill(long offset, long length, long seed) {
+                    for (long done = 0; done < length; done += staging.capacity()) {
+                        int n = (int) Math.min(staging.capacity(), length - done);
+                        Pattern.fill(staging, 0, n, seed, done);
+                        dev.copyToDevice(buffer.address() + offset + done, host, n);
+                    }
+                }
+
+                @Override
+                public synchronized String mismatch(long offset, long length, long seed) {
+                    for (long done = 0; done < length; done += staging.capacity()) {
+                        int n = (int) Math.min(staging.capacity(), length - done);
+                        dev.copyToHost(host, buffer.address() + offset + done, n);
+                        String m = Pattern.mismatch(staging, 0, n, seed, done);
+                        if (m != null) {
+                            return "at " + (offset + done) + "+: " + m;
+                        }
+                    }
+                    return null;
+                }
+            };
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -52,8 +121,9 @@ public final class ContractPeerMain {
         }
         PrintStream out = System.out;
         try (TransferEngine engine = MooncakeEngine.start(builder.build())) {
-            LocalBuffer buffer = engine.allocateBuffer(length, "cpu:0");
-            ByteBuffer memory = buffer.byteBuffer();
+            String location = System.getProperty(LOCATION, "cpu:0");
+            LocalBuffer buffer = engine.allocateBuffer(length, location);
+            Memory memory = Memory.of(buffer, location);
             out.println("READY " + engine.localSegmentName() + " " + buffer.address() + " " + length + " "
                     + ProcessHandle.current().pid());
             out.flush();
@@ -65,11 +135,11 @@ public final class ContractPeerMain {
                 try {
                     switch (f[0]) {
                         case "FILL" -> {
-                            Pattern.fill(memory, Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]));
+                            memory.fill(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]));
                             reply = "OK";
                         }
                         case "VERIFY" -> {
-                            String m = Pattern.mismatch(memory, Long.parseLong(f[1]), Long.parseLong(f[2]),
+                            String m = memory.mismatch(Long.parseLong(f[1]), Long.parseLong(f[2]),
                                     Long.parseLong(f[3]));
                             reply = m == null ? "OK" : "MISMATCH " + m;
                         }

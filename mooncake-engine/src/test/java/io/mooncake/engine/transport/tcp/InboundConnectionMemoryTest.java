@@ -135,7 +135,8 @@ class InboundConnectionMemoryTest {
 
     @Test
     void aConnectionFindingThePoolLentOutWaitsAndIsServedWhenAUnitComesBack() throws Exception {
-        int units = IO_THREADS * TcpWire.SERVER_STAGING_UNITS_PER_LOOP;
+        // new connections are served on the accepting loop until they send a second request: its pool
+        int units = TcpWire.SERVER_STAGING_UNITS_PER_LOOP;
         // each holder asks for a 4 MiB READ and never reads: its connection keeps its unit
         byte[] read = RawClient.header(4 << 20, buffer.address(), TcpWire.OP_READ | TcpWire.V2_FLAG);
         List<Socket> holders = new ArrayList<>();

@@ -1,0 +1,46 @@
+package io.mooncake.transport.nvlink;
+
+import io.mooncake.device.cuda.GpuTests;
+import io.mooncake.device.cuda.RequiresGpu;
+import io.mooncake.engine.config.EngineConfig;
+import io.mooncake.engine.transport.contract.ChildJvmPeer;
+import io.mooncake.engine.transport.contract.Peer;
+import io.mooncake.engine.transport.contract.TransportContractTests;
+
+/**
+ * The transport contract over the nvlink VMM path between two processes: the target is another JVM
+ * running nvlink whose buffer is engine-allocated {@code cuda:0} VMM memory, exported as a fabric
+ * handle where the GPU has one, else (a single-GPU machine, fabric state N/A) as a POSIX file
+ * descriptor the initiator takes with {@code pidfd_getfd} (the target is its child process, which
+ * ptrace rules allow). Needs an NVIDIA GPU: skips here with an assumption naming what is missing,
+ * mandatory with {@code -Dmooncake.gpu.required=true}. The target takes no part in the copies.
+ */
+@RequiresGpu
+class NvlinkContractTests extends TransportContractTests {
+
+    @Override
+    protected String protocolUnderTest() {
+        return "nvlink";
+    }
+
+    @Override
+    protected Peer startPeer(long bufferBytes) {
+        return ChildJvmPeer.start(bufferBytes, "nvlink", null, "cuda:0");
+    }
+
+    @Override
+    protected boolean stoppedPeerStallsTransfers() {
+        return false;
+    }
+
+    @Override
+    protected boolean killFailsRequestsInFlight() {
+        return false;
+    }
+
+    @Override
+    protected EngineConfig.Builder configureInitiator(EngineConfig.Builder base) {
+        GpuTests.requireGpu();
+        return base.disabledTransports("local");
+    }
+}

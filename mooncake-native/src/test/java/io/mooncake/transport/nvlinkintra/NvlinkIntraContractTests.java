@@ -1,0 +1,47 @@
+package io.mooncake.transport.nvlinkintra;
+
+import io.mooncake.device.cuda.GpuTests;
+import io.mooncake.device.cuda.RequiresGpu;
+import io.mooncake.engine.config.EngineConfig;
+import io.mooncake.engine.transport.contract.ChildJvmPeer;
+import io.mooncake.engine.transport.contract.Peer;
+import io.mooncake.engine.transport.contract.TransportContractTests;
+
+/**
+ * The transport contract over real CUDA IPC between two processes on one GPU: the target is another
+ * JVM running nvlink_intra whose buffer is {@code cuda:0} device memory (filled and checked through
+ * the CUDA module's copies), the initiator runs nvlink_intra with host memory on its side. Needs an
+ * NVIDIA GPU: skips here with an assumption naming what is missing, and is mandatory with
+ * {@code -Dmooncake.gpu.required=true} ({@code mooncake-native/bin/gpu-check}). The target process
+ * takes no part in the copies, so a stopped peer does not stall them, and a killed peer's memory
+ * stays mapped until its mappings close; the hooks say so.
+ */
+@RequiresGpu
+class NvlinkIntraContractTests extends TransportContractTests {
+
+    @Override
+    protected String protocolUnderTest() {
+        return "nvlink_intra";
+    }
+
+    @Override
+    protected Peer startPeer(long bufferBytes) {
+        return ChildJvmPeer.start(bufferBytes, "nvlink_intra", null, "cuda:0");
+    }
+
+    @Override
+    protected boolean stoppedPeerStallsTransfers() {
+        return false;
+    }
+
+    @Override
+    protected boolean killFailsRequestsInFlight() {
+        return false;
+    }
+
+    @Override
+    protected EngineConfig.Builder configureInitiator(EngineConfig.Builder base) {
+        GpuTests.requireGpu();
+        return base.disabledTransports("local");
+    }
+}
