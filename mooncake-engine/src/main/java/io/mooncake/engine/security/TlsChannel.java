@@ -172,6 +172,10 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
                     case OK -> {
                         if (r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_TASK) {
                             runTasks();
+                        } else if (r.bytesConsumed() == 0 && r.bytesProduced() == 0) {
+                            // the engine waits to send something first (a post-handshake answer): the
+                            // next write sends it; return rather than spin
+                            return total;
                         }
                         continue;
                     }
