@@ -659,6 +659,16 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
             windowActive = false;
             giveBack();
         }
+        if (!inputClosed) {
+            // We close first (a rejected request, a limit, a deadline): send FIN before the close, so
+            // that what was just written (a status frame) reaches the peer ahead of the reset that
+            // unread input makes the close send. A peer that closed first costs no system call here.
+            try {
+                ch.shutdownOutput();
+            } catch (IOException e) {
+                log.trace("shutting down data connection output", e);
+            }
+        }
         if (key != null) {
             key.cancel();
             loop.closeAfterDeregistration(ch);

@@ -212,7 +212,9 @@ public abstract class MetadataBackendContractTests {
         KvSegmentDirectory b = directory(cluster, Duration.ofHours(1)); // refresh out of the way
         assertThat(b.resolveRpc("node-a:1").rpcPort()).isEqualTo(15021);
 
-        // the peer restarts under the same name with a new port, through a new store
+        // the peer restarts under the same name with a new port, through a new store (the old process
+        // is gone: left running, its own keep-alive would put its old keys back over the new ones)
+        first.close();
         directory(cluster).publish(segment("node-a:1", 15022, 4096), new RpcMeta("127.0.0.1", 15023));
         b.invalidate("node-a:1"); // what the engine does after a connection failure
 
@@ -311,13 +313,15 @@ public abstract class MetadataBackendContractTests {
     @Test
     void peerThatReRegistersIsNoticedAndListenersAreTold() {
         String cluster = uniqueCluster();
-        directory(cluster).publish(segment("node-c:1", 15050, 4096), new RpcMeta("127.0.0.1", 15051));
+        KvSegmentDirectory before = directory(cluster);
+        before.publish(segment("node-c:1", 15050, 4096), new RpcMeta("127.0.0.1", 15051));
         KvSegmentDirectory b = directory(cluster, changeDetectionRefresh());
         List<String> changed = new CopyOnWriteArrayList<>();
         b.onPeerChanged(changed::add);
         b.fetch("node-c:1");
         assertThat(b.resolveRpc("node-c:1").rpcPort()).isEqualTo(15051);
 
+        before.close(); // the old process is gone (see above), and comes back:
         directory(cluster).publish(segment("node-c:1", 15052, 4096), new RpcMeta("127.0.0.1", 15053));
 
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(changed).contains("node-c:1"));
