@@ -50,6 +50,18 @@ class NvmeofGdsTest {
         Loaded<CuFile> real = JnaCuFile.load();
         assumeThat(real.isLoaded()).as("libcufile loads here (%s): the missing-library path does not apply",
                 real.name()).isFalse();
+        // The transport's answer for CUDA memory without libcufile, with the real (failed) load of the library.
+        try (GdsIo gds = new GdsIo(real)) {
+            assertThat(gds.refusal(cuda(ByteBuffer.allocateDirect(4096)))).contains("CUDA memory (cuda:0)")
+                    .contains("GPUDirect Storage needs libcufile").contains("libcufile.so.0")
+                    .contains("install NVIDIA GDS");
+        }
+    }
+
+    @Test
+    void onAHostWithoutTheCudaDriverCudaMemoryIsRefusedAtRegistrationNamingTheDriver() throws Exception {
+        assumeThat(io.mooncake.probe.LibraryLoader.jna().cuda().isLoaded())
+                .as("libcuda.so.1 loads here: registration of real device memory is the GPU machine's test").isFalse();
         Path file = disk.resolve("gds.img");
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
             f.setLength(MIB);
@@ -63,18 +75,13 @@ class NvmeofGdsTest {
                 store.put("mooncake/nvmeof/gds", new NvmeofSegment("nvmeof/gds", List.of(new NvmeofFile("/x",
                         MIB, Map.of(engine.localSegmentName(), file.toString())))).encodeValue());
             }
-            long seg = engine.openSegment("nvmeof/gds").id();
-            // host memory registered under a CUDA location: the engine takes it for device memory (no GPU here)
+            engine.openSegment("nvmeof/gds");
+            // host memory offered as cuda:0 on a host with no NVIDIA driver: refused before any transport sees it
             ByteBuffer host = ByteBuffer.allocateDirect(MIB);
             long address = io.mooncake.engine.memory.NativeMemory.addressOf(host);
-            engine.registerLocalMemory(address, MIB, "cuda:0");
-
-            TransferStatus st = engine.submit(List.of(new TransferRequest(OpCode.READ, address, seg, 0,
-                    4096))).await(Duration.ofSeconds(30)).statuses().get(0);
-
-            assertThat(st.state()).isEqualTo(TransferState.FAILED);
-            assertThat(st.failureReason()).contains("CUDA memory (cuda:0)").contains("GPUDirect Storage needs libcufile")
-                    .contains("libcufile.so.0").contains("install NVIDIA GDS");
+            assertThatThrownBy(() -> engine.registerLocalMemory(address, MIB, "cuda:0"))
+                    .hasMessageContaining("'cuda:0'").hasMessageContaining("libcuda.so.1")
+                    .hasMessageContaining("install the NVIDIA driver");
         }
     }
 
