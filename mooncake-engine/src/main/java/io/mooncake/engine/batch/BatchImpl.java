@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,7 +39,7 @@ public final class BatchImpl implements Batch {
     private final Deadlines deadlines;
     private final Duration timeout;
     private final java.util.function.BiConsumer<TransferTask, CancelCause> onAbandoned;
-    private volatile ScheduledFuture<?> deadline;
+    private volatile Deadlines.Deadline deadline;
     private volatile Duration effectiveTimeout;
 
     /**
@@ -93,7 +92,7 @@ public final class BatchImpl implements Batch {
                 unfinished.addAndGet(count);
                 if (deadline == null) {
                     effectiveTimeout = timeout.plusNanos(Math.max(0, bytes));
-                    deadline = deadlines.schedule(this::expire, effectiveTimeout);
+                    deadline = deadlines.expireAfter(this::expire, effectiveTimeout);
                 }
                 return cur;
             }
@@ -117,9 +116,9 @@ public final class BatchImpl implements Batch {
     }
 
     private void complete() {
-        ScheduledFuture<?> d = deadline;
+        Deadlines.Deadline d = deadline;
         if (d != null) {
-            d.cancel(false);
+            d.cancel();
         }
         TransferStatus[] statuses = new TransferStatus[tasks.length];
         for (int i = 0; i < tasks.length; i++) {
