@@ -1,6 +1,7 @@
 package io.mooncake.transport.nvlinkintra;
 
 import io.mooncake.device.cuda.CudaCopier;
+import io.mooncake.device.cuda.CudaLocations;
 import io.mooncake.engine.api.MooncakeException;
 import io.mooncake.engine.api.OpCode;
 import io.mooncake.engine.batch.TransferTask;
@@ -93,14 +94,7 @@ final class NvlinkIntraTransport implements Transport {
     }
 
     static int ordinalOf(String location) {
-        if (location == null || !location.startsWith("cuda:")) {
-            return -1;
-        }
-        try {
-            return Integer.parseInt(location.substring(5));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        return CudaLocations.ordinalOf(location);
     }
 
     @Override
@@ -175,9 +169,9 @@ final class NvlinkIntraTransport implements Transport {
 
     @Override
     public String unsupported(TransferTask task) {
-        Region local = task.localRegion();
-        if (local != null && local.kind() == MemoryKind.DEVICE && ordinalOf(local.location()) < 0) {
-            return "the local buffer is " + local.location() + " memory, not CUDA memory";
+        String notCuda = CudaLocations.notCudaLocal(task);
+        if (notCuda != null) {
+            return notCuda;
         }
         if (sameProcess(task.target())) {
             return null;
@@ -196,20 +190,9 @@ final class NvlinkIntraTransport implements Transport {
         return SLICE;
     }
 
-    private int ordinalFor(TransferTask task) {
-        Region local = task.localRegion();
-        int o = local == null ? -1 : ordinalOf(local.location());
-        if (o >= 0) {
-            return o;
-        }
-        BufferDescriptor b = task.remoteBuffer();
-        o = b == null ? -1 : ordinalOf(b.name());
-        return o >= 0 && o < devices ? o : 0;
-    }
-
     @Override
     public void submit(TransferTask task) {
-        int ordinal = ordinalFor(task);
+        int ordinal = CudaLocations.ordinalFor(task, devices);
         int count = task.sliceCount();
         long remoteStart;
         IpcMappings.Mapping m = null;
