@@ -221,7 +221,7 @@ public final class HandshakeServer implements AutoCloseable {
             HandshakeHandler handler, int maxLength, Duration timeout, int maxConnections, int maxPerAddress,
             TransferListener listener, PeerAuthentication authentication) {
         ServerSocketChannel s = PortBinder.bind(bindAddress, port, minPort, maxPort, addr -> {
-            ServerSocketChannel ch = ServerSocketChannel.open();
+            ServerSocketChannel ch = PortBinder.openServer(addr);
             try {
                 ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
                 ch.bind(addr, backlog);

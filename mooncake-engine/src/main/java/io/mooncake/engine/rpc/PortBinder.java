@@ -4,7 +4,11 @@ import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
 import io.mooncake.engine.api.PortInUseException;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Binds a listener to a given port or to a free one in a range, as the reference picks RPC ports. */
@@ -47,6 +51,24 @@ public final class PortBinder {
         throw new MooncakeException(ErrorCode.SOCKET, "no free " + what + " port in " + min + "-" + max
                 + " after 500 tries (last error: " + (last == null ? "none" : last.getMessage())
                 + "); widen MC_MIN_RPC_PORT/MC_MAX_RPC_PORT or set the port explicitly", last);
+    }
+
+    /**
+     * A listening channel for {@code address}, not bound yet: an IPv4 one when the address is a
+     * specific IPv4 address (so that every accepted connection is a plain IPv4 socket rather than an
+     * IPv4-mapped one on an IPv6 socket, which costs the kernel and the JDK more per connection, and
+     * is what the reference listens on), else the JDK's default (dual-stack for a wildcard address).
+     */
+    public static ServerSocketChannel openServer(InetSocketAddress address) throws IOException {
+        return address.getAddress() instanceof Inet4Address && !address.getAddress().isAnyLocalAddress()
+                ? ServerSocketChannel.open(StandardProtocolFamily.INET)
+                : ServerSocketChannel.open();
+    }
+
+    /** A channel to connect to {@code remote}: IPv4 for an IPv4 address (as {@link #openServer}), else the default. */
+    public static SocketChannel openClient(InetSocketAddress remote) throws IOException {
+        return remote.getAddress() instanceof Inet4Address ? SocketChannel.open(StandardProtocolFamily.INET)
+                : SocketChannel.open();
     }
 
     private static InetSocketAddress address(String bindAddress, int port) {

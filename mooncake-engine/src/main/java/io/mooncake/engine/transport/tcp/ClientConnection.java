@@ -3,6 +3,7 @@ package io.mooncake.engine.transport.tcp;
 import io.mooncake.engine.batch.TransferTask;
 import io.mooncake.engine.memory.MemoryWindow;
 import io.mooncake.engine.memory.NativeMemory;
+import io.mooncake.engine.rpc.PortBinder;
 import io.mooncake.engine.stats.FailureKind;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -151,7 +152,7 @@ final class ClientConnection implements IoLoop.Handler {
                 return;
             }
             try {
-                ch = SocketChannel.open();
+                ch = PortBinder.openClient(address);
                 rd = ch;
                 wr = ch;
                 ch.configureBlocking(false);

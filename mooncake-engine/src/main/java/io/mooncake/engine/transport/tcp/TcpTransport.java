@@ -116,7 +116,7 @@ public final class TcpTransport implements Transport {
             }
             server = PortBinder.bind(bindAddress, config.tcpDataPort(), config.minRpcPort(),
                     config.maxRpcPort(), addr -> {
-                        ServerSocketChannel s = ServerSocketChannel.open();
+                        ServerSocketChannel s = PortBinder.openServer(addr);
                         try {
                             s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
                             if (config.socketBufferSize() > 0) {
