@@ -31,6 +31,8 @@ public final class MooncakeEngineMeterBinder implements MeterBinder {
     /** The protocol of same-process copies. */
     static final String LOCAL = "local";
 
+    private static final String TCP = "tcp";
+
     /** One description for startup replacements and request fallbacks (one meter name). */
     static final String FALLBACKS_DESCRIPTION = "Protocols the Mooncake engine replaced at startup, and requests "
             + "it moved from a failing transport to the next, with why";
@@ -100,6 +102,9 @@ public final class MooncakeEngineMeterBinder implements MeterBinder {
                 .register(registry);
         }
         bindRejectedConnections(registry, stats);
+        if (this.engine.transportStats().containsKey(TCP)) {
+            bindTcpServer(registry, this.engine);
+        }
         for (SelectionReport.Decision d : selection.decisions()) {
             String reason = fallbackReason(d);
             if (reason != null) {
@@ -113,6 +118,39 @@ public final class MooncakeEngineMeterBinder implements MeterBinder {
         if (this.transfers != null) {
             this.transfers.bindTo(registry, protocols);
         }
+    }
+
+    /**
+     * The tcp data port's own counters (the transport's facts in {@code /actuator/mooncake}), read from the
+     * engine at each scrape: open inbound connections, connections this node ended and why, malformed
+     * requests, contained handler failures.
+     */
+    private static void bindTcpServer(MeterRegistry registry, MooncakeEngine engine) {
+        Gauge.builder(MooncakeMeters.TCP_INBOUND_CONNECTIONS.meterName(), engine, (e) -> tcpFact(e, "inboundConnections"))
+            .description("Connections open on the Mooncake tcp data port")
+            .register(registry);
+        String[][] closed = { { "LIMIT", "refusedConnections" }, { "IDLE", "idleClosedConnections" },
+                { "STALLED", "stalledClosedConnections" } };
+        for (String[] c : closed) {
+            FunctionCounter.builder(MooncakeMeters.TCP_INBOUND_CLOSED.meterName(), engine, (e) -> tcpFact(e, c[1]))
+                .description("Inbound Mooncake tcp connections this node refused or closed, by reason")
+                .tags("reason", c[0])
+                .register(registry);
+        }
+        FunctionCounter.builder(MooncakeMeters.TCP_REQUESTS_MALFORMED.meterName(), engine,
+                (e) -> tcpFact(e, "malformedRequests"))
+            .description("Peers' Mooncake tcp requests that were not requests of the wire protocol")
+            .register(registry);
+        FunctionCounter.builder(MooncakeMeters.TCP_IO_LOOP_FAILURES.meterName(), engine,
+                (e) -> tcpFact(e, "ioLoopFailures"))
+            .description("Failures of a connection's handler that a Mooncake tcp I/O loop contained")
+            .register(registry);
+    }
+
+    private static double tcpFact(MooncakeEngine engine, String key) {
+        java.util.Map<String, Object> tcp = engine.transportStats().get(TCP);
+        Object v = (tcp != null) ? tcp.get(key) : null;
+        return (v instanceof Number n) ? n.doubleValue() : Double.NaN;
     }
 
     /**

@@ -53,7 +53,26 @@ public enum MooncakeMeters {
     NOTIFY_QUEUED("mooncake.notify.queued"),
 
     /** FunctionCounter, tag reason (QUEUE_FULL, QUEUE_BYTES): peers' notifications refused, the queue being full. */
-    NOTIFY_REFUSED("mooncake.notify.refused");
+    NOTIFY_REFUSED("mooncake.notify.refused"),
+
+    /** Gauge: connections open on the tcp data port (peers' requests into this node). */
+    TCP_INBOUND_CONNECTIONS("mooncake.tcp.inbound.connections"),
+
+    /**
+     * FunctionCounter, tag reason: inbound tcp connections this node ended - {@code LIMIT} (refused at
+     * accept: mooncake.tcp.max-inbound-connections or -per-address), {@code IDLE}
+     * (mooncake.tcp.idle-timeout), {@code STALLED} (a request body slower than mooncake.tcp.body-timeout).
+     */
+    TCP_INBOUND_CLOSED("mooncake.tcp.inbound.closed"),
+
+    /**
+     * FunctionCounter: peers' tcp requests that were not requests of the wire protocol (the connection is
+     * closed); requests outside registered memory are {@code mooncake.served.requests{outcome=REJECTED}}.
+     */
+    TCP_REQUESTS_MALFORMED("mooncake.tcp.requests.malformed"),
+
+    /** FunctionCounter: failures of a connection's handler that its tcp I/O loop contained (the loop went on). */
+    TCP_IO_LOOP_FAILURES("mooncake.tcp.io.loop.failures");
 
     private final String meterName;
 

@@ -50,6 +50,49 @@ class MooncakeMetricsAutoConfigurationTests {
     }
 
     @Test
+    void theTcpDataPortsConnectionsAndRefusedRequestsAreMeasured() throws Exception {
+        this.contextRunner.run((context) -> {
+            MooncakeEngine engine = context.getBean(MooncakeEngine.class);
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            LocalBuffer buffer = engine.allocateBuffer(4096, "cpu:0");
+            assertThat(registry.get("mooncake.tcp.requests.malformed").functionCounter().count()).isZero();
+            assertThat(registry.get("mooncake.tcp.inbound.closed").tags("reason", "IDLE").functionCounter().count())
+                .isZero();
+            int port = engine.localDescriptor().tcpDataPort();
+            try (java.net.Socket idle = new java.net.Socket("127.0.0.1", port)) {
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                        assertThat(registry.get("mooncake.tcp.inbound.connections").gauge().value()).isEqualTo(1.0));
+                // a READ (v2 framing, which answers with a status) of 16 bytes just past the registered buffer, then an opcode that is neither READ nor WRITE
+                assertThat(answerTo(port, header(16, buffer.address() + 4096, 0x80))).isEqualTo(1);
+                assertThat(answerTo(port, header(16, buffer.address(), 0x7f))).isEqualTo(-1);
+                assertThat(registry.get("mooncake.served.requests").tags("protocol", "tcp", "op", "READ", "outcome",
+                        "REJECTED").counter().count()).isEqualTo(1.0);
+                assertThat(registry.get("mooncake.tcp.requests.malformed").functionCounter().count()).isEqualTo(1.0);
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(registry.get("mooncake.tcp.inbound.connections").gauge().value()).isZero());
+            assertThat(registry.get("mooncake.tcp.io.loop.failures").functionCounter().count()).isZero();
+            assertThat(registry.get("mooncake.tcp.inbound.closed").tags("reason", "LIMIT").functionCounter().count())
+                .isZero();
+        });
+    }
+
+    /** Sends a request header on a new connection; the status byte of the answer, or -1 when it is closed unanswered. */
+    private static int answerTo(int port, byte[] header) throws java.io.IOException {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(header);
+            byte[] status = s.getInputStream().readNBytes(8);
+            return (status.length == 8) ? status[0] : -1;
+        }
+    }
+
+    private static byte[] header(long size, long address, int opcode) {
+        return java.nio.ByteBuffer.allocate(24).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(size).putLong(address)
+            .put((byte) opcode).array();
+    }
+
+    @Test
     void engineIsStartedWithTheListenerAndItsTrafficIsMeasured() {
         this.contextRunner.run((context) -> {
             assertThat(context).hasSingleBean(MooncakeTransferMetrics.class)
