@@ -29,8 +29,10 @@ import javax.net.ssl.SSLException;
  * two threads at once (one reader, one writer), as {@link SSLEngine} allows; a post-handshake
  * message that needs an answer (a TLS 1.3 key update) is answered by the next write.
  *
- * <p>Memory: about 4 records of ciphertext in each direction and one record of plaintext each way,
- * all on the heap (about 170 KiB per connection).
+ * <p>Memory: until the handshake is complete, one record of ciphertext each way and no plaintext
+ * buffers (about 33 KiB per connection: what a peer that never finishes the handshake holds); then
+ * about 4 records of ciphertext in each direction and one record of plaintext each way, all on the
+ * heap (about 170 KiB per connection).
  */
 public final class TlsChannel implements ByteChannel, GatheringByteChannel {
 
@@ -41,13 +43,15 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
     private final int appSize;
     private final int packetSize;
     /** Ciphertext received, not yet decrypted (write mode). */
-    private final ByteBuffer netIn;
+    private ByteBuffer netIn;
     /** Ciphertext to send (write mode). */
-    private final ByteBuffer netOut;
-    /** Plaintext decrypted, not yet taken by the caller (read mode). */
-    private final ByteBuffer plainIn;
-    /** Plaintext of the record being encrypted, copied from the caller's buffers. */
-    private final ByteBuffer plainOut;
+    private ByteBuffer netOut;
+    /** Plaintext decrypted, not yet taken by the caller (read mode); empty until the handshake is done. */
+    private ByteBuffer plainIn;
+    /** Plaintext of the record being encrypted, copied from the caller's buffers; empty until then. */
+    private ByteBuffer plainOut;
+    /** Whether the buffers have their full size (see {@link #grow()}). */
+    private boolean full;
     private final ByteBuffer[] one = new ByteBuffer[1];
     private int[] starts = new int[4];
     /** Bytes at the head of the caller's next write already encrypted (see the class comment). */
@@ -63,11 +67,44 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
         // Heap buffers throughout: the JDK's AES-GCM intrinsics run on arrays; on direct buffers
         // JDK 17 hashes through a per-chunk copying path (GHASH.processBlocksDirect). The copies to
         // and from the caller's (direct) buffers cost a memcpy, small next to the cipher.
-        this.netIn = ByteBuffer.allocate(packetSize * 4);
-        this.netOut = ByteBuffer.allocate(packetSize * 4);
-        this.plainIn = ByteBuffer.allocate(appSize);
-        this.plainIn.flip();
-        this.plainOut = ByteBuffer.allocate(Math.min(appSize, 16384));
+        // Sized for the handshake first (one record each way, no plaintext: the JDK checks the
+        // plaintext room only once the session is negotiated); grown when it is complete, so that a
+        // peer that connects and never finishes the handshake holds a fifth of a working connection.
+        this.netIn = ByteBuffer.allocate(packetSize);
+        this.netOut = ByteBuffer.allocate(packetSize);
+        this.plainIn = ByteBuffer.allocate(0);
+        this.plainOut = ByteBuffer.allocate(0);
+    }
+
+    /**
+     * Gives the buffers their working size (4 records of ciphertext each way, one of plaintext), keeping
+     * what they hold; once, when the handshake is complete (or a record needs the room earlier).
+     */
+    private void grow() {
+        if (full) {
+            return;
+        }
+        full = true;
+        netIn = larger(netIn, packetSize * 4);
+        netOut = larger(netOut, packetSize * 4);
+        ByteBuffer p = ByteBuffer.allocate(appSize);
+        p.put(plainIn);
+        p.flip();
+        plainIn = p;
+        plainOut = ByteBuffer.allocate(Math.min(appSize, 16384));
+    }
+
+    /** A buffer of {@code capacity} holding what {@code b} (write mode) holds, in write mode. */
+    private static ByteBuffer larger(ByteBuffer b, int capacity) {
+        ByteBuffer n = ByteBuffer.allocate(capacity);
+        b.flip();
+        n.put(b);
+        return n;
+    }
+
+    /** Buffer bytes this channel holds now (for tests and the memory figures above). */
+    int bufferBytes() {
+        return netIn.capacity() + netOut.capacity() + plainIn.capacity() + plainOut.capacity();
     }
 
     /** The TLS session's engine (peer certificates, protocol, cipher suite). */
@@ -97,8 +134,16 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
                     if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
                         throw new SSLException("the TLS session was closed during the handshake");
                     }
-                    if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW && !flushNet()) {
-                        return SelectionKey.OP_WRITE;
+                    if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+                        if (netOut.position() == 0) {
+                            if (full) {
+                                throw new SSLException("TLS handshake record larger than " + netOut.capacity()
+                                        + " bytes");
+                            }
+                            grow(); // nothing pending and still no room: the record needs the working size
+                        } else if (!flushNet()) {
+                            return SelectionKey.OP_WRITE;
+                        }
                     }
                 }
                 case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> {
@@ -114,6 +159,13 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
                     if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
                         throw new SSLException("the peer closed the TLS session during the handshake");
                     }
+                    if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+                        if (full) {
+                            throw new SSLException("TLS record larger than " + appSize + " bytes");
+                        }
+                        grow(); // a record that needs plaintext room before the handshake is over
+                        continue;
+                    }
                     if (r.getStatus() == SSLEngineResult.Status.BUFFER_UNDERFLOW) {
                         int n = ch.read(netIn);
                         if (n < 0) {
@@ -125,7 +177,11 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
                     }
                 }
                 default -> {
-                    return netOut.position() > 0 && !flushNet() ? SelectionKey.OP_WRITE : 0;
+                    if (netOut.position() > 0 && !flushNet()) {
+                        return SelectionKey.OP_WRITE;
+                    }
+                    grow();
+                    return 0;
                 }
             }
         }
@@ -144,6 +200,7 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
+        grow();
         int total = 0;
         while (dst.hasRemaining()) {
             if (plainIn.hasRemaining()) {
@@ -224,6 +281,7 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
 
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        grow();
         if (netOut.position() > 0 && !flushNet()) {
             return 0;
         }

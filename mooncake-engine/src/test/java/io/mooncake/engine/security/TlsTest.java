@@ -181,6 +181,59 @@ class TlsTest {
     }
 
     @Test
+    void aConnectionHoldsFullSizedBuffersOnlyOnceItsHandshakeIsDone() throws Exception {
+        javax.net.ssl.SSLContext ctx = TlsOptions.keyStore(cluster.toString(), PASSWORD, null, null).createContext();
+        try (java.nio.channels.ServerSocketChannel listener = java.nio.channels.ServerSocketChannel.open()) {
+            listener.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+            java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(listener.getLocalAddress());
+            java.nio.channels.SocketChannel s = listener.accept();
+            c.configureBlocking(false);
+            s.configureBlocking(false);
+            javax.net.ssl.SSLEngine ce = ctx.createSSLEngine();
+            ce.setUseClientMode(true);
+            javax.net.ssl.SSLEngine se = ctx.createSSLEngine();
+            se.setUseClientMode(false);
+            se.setNeedClientAuth(true);
+            try (TlsChannel client = new TlsChannel(c, ce); TlsChannel server = new TlsChannel(s, se)) {
+                int packet = se.getSession().getPacketBufferSize();
+                // what a peer that connects and never finishes the handshake makes this node hold
+                assertThat(server.bufferBytes()).isEqualTo(2 * packet);
+                long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+                int cs = -1;
+                int ss = -1;
+                while (cs != 0 || ss != 0) {
+                    assertThat(System.nanoTime()).as("handshake within 30 s").isLessThan(until);
+                    cs = client.handshake();
+                    ss = server.handshake();
+                    assertThat(server.bufferBytes()).isLessThanOrEqualTo(ss == 0 ? Integer.MAX_VALUE : 2 * packet);
+                }
+                assertThat(server.bufferBytes()).isGreaterThanOrEqualTo(8 * packet);
+                // and the grown channel carries data both ways, records of every size
+                byte[] payload = new byte[300_000];
+                new java.util.Random(7).nextBytes(payload);
+                assertThat(exchange(client, server, payload)).isEqualTo(payload);
+                assertThat(exchange(server, client, payload)).isEqualTo(payload);
+            }
+        }
+    }
+
+    private static byte[] exchange(TlsChannel from, TlsChannel to, byte[] payload) throws IOException {
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.wrap(payload);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(payload.length);
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (in.hasRemaining()) {
+            assertThat(System.nanoTime()).as("transfer within 30 s").isLessThan(until);
+            if (out.hasRemaining()) {
+                from.write(out);
+            }
+            if (to.read(in) < 0) {
+                break;
+            }
+        }
+        return in.array();
+    }
+
+    @Test
     void badKeyMaterialFailsNamingThePropertyAndTheFix() {
         assertThatThrownBy(() -> TlsOptions.keyStore(dir.resolve("missing.p12").toString(), PASSWORD, null, null)
                 .createContext()).hasMessageContaining("mooncake.tls.key-store").hasMessageContaining("does not exist");
