@@ -253,6 +253,11 @@ public final class HandshakeServer implements AutoCloseable {
     }
 
     /** Connections closed to make room under a connection limit. */
+    /** Bytes of the request-body budget not taken by bodies being read or handled now. */
+    long bodyBudgetLeft() {
+        return budget.get();
+    }
+
     public long evictedConnections() {
         return evicted.sum();
     }
