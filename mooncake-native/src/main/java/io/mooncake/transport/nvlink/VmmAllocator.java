@@ -1,5 +1,6 @@
 package io.mooncake.transport.nvlink;
 
+import io.mooncake.device.cuda.CudaLocations;
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
 import io.mooncake.engine.memory.Allocation;
@@ -46,13 +47,13 @@ final class VmmAllocator implements MemoryAllocator {
 
     @Override
     public boolean serves(String location) {
-        int o = NvlinkTransport.ordinalOf(location);
+        int o = CudaLocations.ordinalOf(location);
         return o >= 0 && o < devices;
     }
 
     @Override
     public Allocation allocate(long length, String location) {
-        int ordinal = NvlinkTransport.ordinalOf(location);
+        int ordinal = CudaLocations.ordinalOf(location);
         int types = handleTypes(kind);
         long g = cuda.granularity(ordinal, types);
         long size = (length + g - 1) / g * g;
