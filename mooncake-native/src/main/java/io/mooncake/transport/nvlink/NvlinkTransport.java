@@ -70,7 +70,7 @@ final class NvlinkTransport extends CudaPeerTransport {
     @Override
     protected Published publish(Region region, int ordinal) {
         if (region.owner() instanceof VmmAllocator.Vmm v) {
-            return new Published(v.exported.hex(), v.address, v.size);
+            return new Published(v.exported.hex(), v.address(), v.size);
         }
         log.warn("{} was not allocated by the engine for nvlink (allocateBuffer(length, \"{}\")), so it has no "
                 + "exportable handle; peers reach it over another transport", region, region.location());
