@@ -68,6 +68,18 @@ public abstract class NativeTransportProvider implements TransportProvider {
         throw new TransportUnavailableException(protocol(), availability(context).describe());
     }
 
+    /**
+     * This protocol's availability for {@link #create}: throws {@link TransportUnavailableException}
+     * with its description where it is unavailable.
+     */
+    protected final Availability requireAvailable(TransportContext context) {
+        Availability a = availability(context);
+        if (!a.available()) {
+            throw new TransportUnavailableException(protocol(), a.describe());
+        }
+        return a;
+    }
+
     /** Decides availability from the probes. */
     protected abstract Availability judge(ProbeContext ctx, EngineConfig config);
 

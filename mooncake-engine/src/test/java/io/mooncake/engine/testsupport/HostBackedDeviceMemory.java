@@ -2,6 +2,7 @@ package io.mooncake.engine.testsupport;
 
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
+import io.mooncake.engine.memory.AbstractAllocation;
 import io.mooncake.engine.memory.Allocation;
 import io.mooncake.engine.memory.DeviceMemoryAccess;
 import io.mooncake.engine.memory.MemoryAllocator;
@@ -11,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -99,31 +99,11 @@ public final class HostBackedDeviceMemory implements DeviceMemoryAccess, MemoryA
         if (device) {
             ALLOCATED.put(a, length);
         }
-        AtomicBoolean freed = new AtomicBoolean();
-        return new Allocation() {
-            @Override
-            public long address() {
-                return a;
-            }
-
-            @Override
-            public long length() {
-                return length;
-            }
-
-            @Override
-            public MemoryKind kind() {
-                return kind;
-            }
-
-            @Override
-            public void close() {
-                if (freed.compareAndSet(false, true)) {
+        return AbstractAllocation.of(a, length, kind, device ? "test-double device memory" : "test-double pinned memory",
+                () -> {
                     ALLOCATED.remove(a);
                     NativeMemory.free(a);
-                }
-            }
-        };
+                });
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.mooncake.device.cuda;
 import com.sun.jna.Pointer;
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
+import io.mooncake.engine.memory.AbstractAllocation;
 import io.mooncake.engine.memory.Allocation;
 import io.mooncake.engine.memory.DeviceMemoryAccess;
 import io.mooncake.engine.memory.MemoryAllocator;
@@ -11,7 +12,6 @@ import io.mooncake.engine.memory.NativeMemory;
 import io.mooncake.jna.Loaded;
 import io.mooncake.jna.cuda.Cuda;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -170,7 +170,7 @@ public final class CudaDeviceMemory implements DeviceMemoryAccess, MemoryAllocat
         Cuda cuda = cuda();
         long host = cuda.hostAlloc(0, length);
         NativeMemory.fill(host, length, (byte) 0);
-        return new CudaAllocation(host, length, MemoryKind.HOST, () -> cuda.freeHost(0, host), "pinned host memory");
+        return AbstractAllocation.of(host, length, MemoryKind.HOST, "pinned host memory", () -> cuda.freeHost(0, host));
     }
 
     @Override
@@ -216,54 +216,6 @@ public final class CudaDeviceMemory implements DeviceMemoryAccess, MemoryAllocat
             cuda.free(ordinal, dptr);
             throw e;
         }
-        return new CudaAllocation(dptr, length, MemoryKind.DEVICE, () -> cuda.free(ordinal, dptr), location);
-    }
-
-    private static final class CudaAllocation implements Allocation {
-        private final long address;
-        private final long length;
-        private final MemoryKind kind;
-        private final Runnable free;
-        private final String what;
-        private final AtomicBoolean closed = new AtomicBoolean();
-
-        CudaAllocation(long address, long length, MemoryKind kind, Runnable free, String what) {
-            this.address = address;
-            this.length = length;
-            this.kind = kind;
-            this.free = free;
-            this.what = what;
-        }
-
-        @Override
-        public long address() {
-            return address;
-        }
-
-        @Override
-        public long length() {
-            return length;
-        }
-
-        @Override
-        public MemoryKind kind() {
-            return kind;
-        }
-
-        @Override
-        public void close() {
-            if (closed.compareAndSet(false, true)) {
-                try {
-                    free.run();
-                } catch (MooncakeException e) {
-                    log.warn("Freeing {} at 0x{} failed: {}", what, Long.toHexString(address), e.getMessage());
-                }
-            }
-        }
-
-        @Override
-        public String toString() {
-            return what + " at 0x" + Long.toHexString(address) + " (" + length + " bytes)";
-        }
+        return AbstractAllocation.of(dptr, length, MemoryKind.DEVICE, location, () -> cuda.free(ordinal, dptr));
     }
 }

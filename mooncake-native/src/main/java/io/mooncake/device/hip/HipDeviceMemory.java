@@ -2,6 +2,7 @@ package io.mooncake.device.hip;
 
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
+import io.mooncake.engine.memory.AbstractAllocation;
 import io.mooncake.engine.memory.Allocation;
 import io.mooncake.engine.memory.DeviceMemoryAccess;
 import io.mooncake.engine.memory.MemoryAllocator;
@@ -173,7 +174,7 @@ public final class HipDeviceMemory implements DeviceMemoryAccess, MemoryAllocato
                     + " bytes of pinned host memory: " + e.getMessage(), e);
         }
         io.mooncake.engine.memory.NativeMemory.fill(p, length, (byte) 0);
-        return new HipAllocation(p, length, MemoryKind.HOST, () -> hip.hostFree(p));
+        return AbstractAllocation.of(p, length, MemoryKind.HOST, "pinned host memory", () -> hip.hostFree(p));
     }
 
     @Override
@@ -216,49 +217,6 @@ public final class HipDeviceMemory implements DeviceMemoryAccess, MemoryAllocato
                 hip.setDevice(previous); // the current device is per thread: leave the caller's as it was
             }
         }
-        return new HipAllocation(p, length, MemoryKind.DEVICE, () -> hip.free(p));
-    }
-
-    /** Memory from hipMalloc or hipHostMalloc, freed once. */
-    private static final class HipAllocation implements Allocation {
-        private final long address;
-        private final long length;
-        private final MemoryKind kind;
-        private final Runnable free;
-        private final AtomicBoolean closed = new AtomicBoolean();
-
-        HipAllocation(long address, long length, MemoryKind kind, Runnable free) {
-            this.address = address;
-            this.length = length;
-            this.kind = kind;
-            this.free = free;
-        }
-
-        @Override
-        public long address() {
-            return address;
-        }
-
-        @Override
-        public long length() {
-            return length;
-        }
-
-        @Override
-        public MemoryKind kind() {
-            return kind;
-        }
-
-        @Override
-        public void close() {
-            if (closed.compareAndSet(false, true)) {
-                try {
-                    free.run();
-                } catch (HipException e) {
-                    log.warn("Freeing {} bytes of {} memory at 0x{} failed: {}", length, kind, Long.toHexString(address),
-                            e.getMessage());
-                }
-            }
-        }
+        return AbstractAllocation.of(p, length, MemoryKind.DEVICE, location, () -> hip.free(p));
     }
 }

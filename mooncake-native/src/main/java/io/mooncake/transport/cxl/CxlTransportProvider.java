@@ -1,6 +1,5 @@
 package io.mooncake.transport.cxl;
 
-import io.mooncake.engine.api.TransportUnavailableException;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.transport.Availability;
 import io.mooncake.engine.transport.Transport;
@@ -49,10 +48,7 @@ public final class CxlTransportProvider extends NativeTransportProvider {
 
     @Override
     public Transport create(TransportContext context) {
-        Availability a = availability(context);
-        if (!a.available()) {
-            throw new TransportUnavailableException(protocol(), a.describe());
-        }
+        Availability a = requireAvailable(context);
         String path = a.details().get(CxlProbe.MC_CXL_DEV_PATH);
         long size = Long.parseLong(a.details().get("size"));
         return new CxlTransport(context, path, size);

@@ -72,10 +72,7 @@ public final class HipTransportProvider extends NativeTransportProvider {
 
     @Override
     public Transport create(TransportContext context) {
-        Availability a = availability(context);
-        if (!a.available()) {
-            return super.create(context);
-        }
+        requireAvailable(context);
         ProbeContext ctx = ProbeContext.of(context.config(), loader, access);
         return new HipTransport(context, protocol(), HipRuntime.of(ctx), streams(context.config().environment()));
     }

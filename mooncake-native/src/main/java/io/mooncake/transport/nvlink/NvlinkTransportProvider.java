@@ -1,6 +1,5 @@
 package io.mooncake.transport.nvlink;
 
-import io.mooncake.engine.api.TransportUnavailableException;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.transport.Availability;
 import io.mooncake.engine.transport.Transport;
@@ -123,10 +122,7 @@ public final class NvlinkTransportProvider extends NativeTransportProvider {
 
     @Override
     public Transport create(TransportContext context) {
-        Availability a = availability(context);
-        if (!a.available()) {
-            throw new TransportUnavailableException(protocol(), a.describe());
-        }
+        Availability a = requireAvailable(context);
         Cuda c = loader().cuda().library();
         VmmHandle.Kind kind = "fabric".equals(a.details().get("handles")) ? VmmHandle.Kind.FABRIC
                 : VmmHandle.Kind.POSIX_FD;

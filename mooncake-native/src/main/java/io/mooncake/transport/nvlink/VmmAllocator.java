@@ -1,7 +1,9 @@
 package io.mooncake.transport.nvlink;
 
+import io.mooncake.device.cuda.CudaLocations;
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
+import io.mooncake.engine.memory.AbstractAllocation;
 import io.mooncake.engine.memory.Allocation;
 import io.mooncake.engine.memory.MemoryAllocator;
 import io.mooncake.engine.memory.MemoryKind;
@@ -9,7 +11,6 @@ import io.mooncake.engine.transport.HostIdentity;
 import io.mooncake.jna.cuda.Cuda;
 import io.mooncake.jna.cuda.CudaAbi;
 import io.mooncake.jna.libc.Pidfd;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,13 +47,13 @@ final class VmmAllocator implements MemoryAllocator {
 
     @Override
     public boolean serves(String location) {
-        int o = NvlinkTransport.ordinalOf(location);
+        int o = CudaLocations.ordinalOf(location);
         return o >= 0 && o < devices;
     }
 
     @Override
     public Allocation allocate(long length, String location) {
-        int ordinal = NvlinkTransport.ordinalOf(location);
+        int ordinal = CudaLocations.ordinalOf(location);
         int types = handleTypes(kind);
         long g = cuda.granularity(ordinal, types);
         long size = (length + g - 1) / g * g;
@@ -92,59 +93,38 @@ final class VmmAllocator implements MemoryAllocator {
     }
 
     /** One VMM allocation and its exported handle. */
-    final class Vmm implements Allocation {
+    final class Vmm extends AbstractAllocation {
         final int ordinal;
-        final long address;
-        final long length;
         final long size;
         final long handle;
         final VmmHandle exported;
-        private final AtomicBoolean closed = new AtomicBoolean();
 
         Vmm(int ordinal, long address, long length, long size, long handle, VmmHandle exported) {
+            super(address, length, MemoryKind.DEVICE);
             this.ordinal = ordinal;
-            this.address = address;
-            this.length = length;
             this.size = size;
             this.handle = handle;
             this.exported = exported;
         }
 
         @Override
-        public long address() {
-            return address;
-        }
-
-        @Override
-        public long length() {
-            return length;
-        }
-
-        @Override
-        public MemoryKind kind() {
-            return MemoryKind.DEVICE;
-        }
-
-        @Override
-        public void close() {
-            if (closed.compareAndSet(false, true)) {
-                quietly(() -> cuda.unmap(address, size));
-                quietly(() -> cuda.addressFree(address, size));
-                quietly(() -> cuda.memRelease(handle));
-                if (exported.kind() == VmmHandle.Kind.POSIX_FD) {
-                    try {
-                        Pidfd.Holder.INSTANCE.close(exported.fd());
-                    } catch (RuntimeException | LinkageError e) {
-                        log.debug("closing exported fd {}: {}", exported.fd(), e.toString());
-                    }
+        protected void free() {
+            quietly(() -> cuda.unmap(address(), size));
+            quietly(() -> cuda.addressFree(address(), size));
+            quietly(() -> cuda.memRelease(handle));
+            if (exported.kind() == VmmHandle.Kind.POSIX_FD) {
+                try {
+                    Pidfd.Holder.INSTANCE.close(exported.fd());
+                } catch (RuntimeException | LinkageError e) {
+                    log.debug("closing exported fd {}: {}", exported.fd(), e.toString());
                 }
             }
         }
 
         @Override
         public String toString() {
-            return "CUDA VMM memory on cuda:" + ordinal + " at 0x" + Long.toHexString(address) + " (" + size + " bytes, "
-                    + exported.kind().wire + ")";
+            return "CUDA VMM memory on cuda:" + ordinal + " at 0x" + Long.toHexString(address()) + " (" + size
+                    + " bytes, " + exported.kind().wire + ")";
         }
     }
 }

@@ -3,23 +3,20 @@ package io.mooncake.transport.nvlink;
 import com.sun.jna.LastErrorException;
 import io.mooncake.engine.api.ErrorCode;
 import io.mooncake.engine.api.MooncakeException;
-import io.mooncake.engine.memory.Hold;
+import io.mooncake.device.cuda.PeerMapping;
+import io.mooncake.device.cuda.PeerMappings;
 import io.mooncake.jna.cuda.Cuda;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Peers' VMM allocations imported into this process, once per (peer, handle, local device) and
- * cached: {@code cuMemImportFromShareableHandle} (a fabric handle, or a file descriptor taken from
- * the owner with {@code pidfd_getfd}), {@code cuMemAddressReserve}, {@code cuMemMap},
- * {@code cuMemSetAccess}. Held by every copy; on peer invalidation withdrawn and unmapped once the
- * last copy released it. Thread-safe.
+ * How nvlink maps peers' VMM allocations into this process (cached once per (peer, handle, local
+ * device) by {@link PeerMappings}): {@code cuMemImportFromShareableHandle} (a fabric handle, or a
+ * file descriptor taken from the owner with {@code pidfd_getfd}), {@code cuMemAddressReserve},
+ * {@code cuMemMap}, {@code cuMemSetAccess}; unmapped once the peer is invalidated and the last copy
+ * released it. Thread-safe.
  */
-final class VmmImports implements AutoCloseable {
+final class VmmImports implements PeerMappings.Opener<VmmImports.Mapping> {
 
     private static final Logger log = LoggerFactory.getLogger(VmmImports.class);
 
@@ -34,94 +31,43 @@ final class VmmImports implements AutoCloseable {
         }
     }
 
-    record Key(String segment, String handle, int ordinal) {
-    }
-
     private final Cuda cuda;
     private final FdSource fds;
-    private final ConcurrentHashMap<Key, Mapping> open = new ConcurrentHashMap<>();
 
     VmmImports(Cuda cuda, FdSource fds) {
         this.cuda = cuda;
         this.fds = fds;
     }
 
-    final class Mapping implements Hold {
-        final Key key;
-        final long base;
+    /** An imported allocation: its reservation in this process, the size mapped, the imported handle. */
+    final class Mapping extends PeerMapping {
         final long size;
         final long handle;
-        private final AtomicInteger users = new AtomicInteger(1);
-        private volatile boolean withdrawn;
 
-        Mapping(Key key, long base, long size, long handle) {
-            this.key = key;
-            this.base = base;
+        Mapping(PeerMapping.Key key, long base, long size, long handle) {
+            super(key, base);
             this.size = size;
             this.handle = handle;
         }
 
-        boolean acquire() {
-            for (;;) {
-                int u = users.get();
-                if (u == 0) {
-                    return false;
-                }
-                if (users.compareAndSet(u, u + 1)) {
-                    return true;
-                }
-            }
-        }
-
         @Override
-        public void release() {
-            if (users.decrementAndGet() == 0) {
-                try {
-                    cuda.unmap(base, size);
-                    cuda.addressFree(base, size);
-                    cuda.memRelease(handle);
-                } catch (MooncakeException e) {
-                    log.warn("Unmapping the imported memory of {}: {}", key.segment(), e.getMessage());
-                }
-            }
-        }
-
-        @Override
-        public boolean valid() {
-            return !withdrawn;
-        }
-
-        void withdraw() {
-            if (!withdrawn) {
-                withdrawn = true;
-                release();
+        protected void unmap() {
+            try {
+                cuda.unmap(base(), size);
+                cuda.addressFree(base(), size);
+                cuda.memRelease(handle);
+            } catch (MooncakeException e) {
+                log.warn("Unmapping the imported memory of {}: {}", key().segment(), e.getMessage());
             }
         }
     }
 
     /**
-     * The held mapping of a peer allocation ({@code sizeHint}: bytes to map when the handle does not
+     * Imports and maps a peer allocation ({@code sizeHint}: bytes to map when the handle does not
      * carry its size, i.e. a fabric handle).
      */
-    Mapping acquire(String segment, String hex, int ordinal, long sizeHint) {
-        Key key = new Key(segment, hex, ordinal);
-        for (;;) {
-            Mapping m = open.get(key);
-            if (m == null) {
-                m = importMapping(key, sizeHint);
-            }
-            if (m.acquire()) {
-                return m;
-            }
-            open.remove(key, m);
-        }
-    }
-
-    private synchronized Mapping importMapping(Key key, long sizeHint) {
-        Mapping m = open.get(key);
-        if (m != null) {
-            return m;
-        }
+    @Override
+    public Mapping open(PeerMapping.Key key, long sizeHint) {
         VmmHandle h = VmmHandle.parse(key.handle());
         long handle;
         long size;
@@ -160,11 +106,9 @@ final class VmmImports implements AutoCloseable {
             cuda.memRelease(handle);
             throw e;
         }
-        m = new Mapping(key, ptr, size, handle);
-        open.put(key, m);
         log.info("Imported a {} handle of {} on cuda:{}: {} bytes at 0x{}", h.kind().wire, key.segment(), key.ordinal(),
                 size, Long.toHexString(ptr));
-        return m;
+        return new Mapping(key, ptr, size, handle);
     }
 
     static String takeFailure(VmmHandle h, int errno) {
@@ -180,26 +124,5 @@ final class VmmImports implements AutoCloseable {
         };
         return "cannot take the exported CUDA memory descriptor " + h.fd() + " of process " + h.pid() + ": " + why
                 + "; without a multi-node NVLink fabric, nvlink shares memory between processes of one host this way";
-    }
-
-    void invalidate(String segment) {
-        List<Mapping> gone = new ArrayList<>();
-        open.forEach((k, m) -> {
-            if (k.segment().equals(segment) && open.remove(k, m)) {
-                gone.add(m);
-            }
-        });
-        gone.forEach(Mapping::withdraw);
-    }
-
-    int size() {
-        return open.size();
-    }
-
-    @Override
-    public void close() {
-        List<Mapping> all = new ArrayList<>(open.values());
-        open.clear();
-        all.forEach(Mapping::withdraw);
     }
 }

@@ -1,6 +1,5 @@
 package io.mooncake.transport.nvlinkintra;
 
-import io.mooncake.engine.api.TransportUnavailableException;
 import io.mooncake.engine.config.EngineConfig;
 import io.mooncake.engine.transport.Availability;
 import io.mooncake.engine.transport.Transport;
@@ -73,10 +72,7 @@ public final class NvlinkIntraTransportProvider extends NativeTransportProvider 
 
     @Override
     public Transport create(TransportContext context) {
-        Availability a = availability(context);
-        if (!a.available()) {
-            throw new TransportUnavailableException(protocol(), a.describe());
-        }
+        requireAvailable(context);
         Cuda c = loader().cuda().library();
         return new NvlinkIntraTransport(context, c, c.deviceCount(), Integer.getInteger("mooncake.nvlink.streams", 4));
     }

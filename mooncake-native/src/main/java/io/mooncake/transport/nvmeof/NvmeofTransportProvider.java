@@ -1,7 +1,6 @@
 package io.mooncake.transport.nvmeof;
 
 import io.mooncake.engine.config.EngineConfig;
-import io.mooncake.engine.api.TransportUnavailableException;
 import io.mooncake.engine.transport.Availability;
 import io.mooncake.engine.transport.Transport;
 import io.mooncake.engine.transport.TransportContext;
@@ -68,10 +67,7 @@ public final class NvmeofTransportProvider extends NativeTransportProvider {
 
     @Override
     public Transport create(TransportContext context) {
-        Availability a = availability(context);
-        if (!a.available()) {
-            throw new TransportUnavailableException(protocol(), a.describe());
-        }
+        requireAvailable(context);
         return new NvmeofTransport(context, cufile.get());
     }
 }

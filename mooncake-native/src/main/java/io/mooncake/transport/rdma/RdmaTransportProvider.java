@@ -70,10 +70,7 @@ public final class RdmaTransportProvider extends NativeTransportProvider {
 
     @Override
     public Transport create(TransportContext context) {
-        Availability a = availability(context);
-        if (!a.available()) {
-            throw new TransportUnavailableException(protocol(), a.describe());
-        }
+        requireAvailable(context);
         Loaded<RdmaVerbs> v = verbs.get();
         if (!v.isLoaded()) {
             throw new TransportUnavailableException(protocol(), v.name() + " cannot be loaded: " + v.failure());

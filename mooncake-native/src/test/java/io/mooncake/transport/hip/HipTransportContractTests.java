@@ -1,9 +1,7 @@
 package io.mooncake.transport.hip;
 
 import io.mooncake.engine.config.EngineConfig;
-import io.mooncake.engine.transport.contract.ChildJvmPeer;
-import io.mooncake.engine.transport.contract.Peer;
-import io.mooncake.engine.transport.contract.TransportContractTests;
+import io.mooncake.testing.GpuPeerContractTests;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -18,26 +16,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * the initiator closes its mapping; the hooks say so.
  */
 @ExtendWith(RequiresAmdGpu.class)
-class HipTransportContractTests extends TransportContractTests {
+class HipTransportContractTests extends GpuPeerContractTests {
 
-    @Override
-    protected String protocolUnderTest() {
-        return "hip";
-    }
-
-    @Override
-    protected Peer startPeer(long bufferBytes) {
-        return ChildJvmPeer.start(bufferBytes, "hip", null, "hip:0");
-    }
-
-    @Override
-    protected boolean stoppedPeerStallsTransfers() {
-        return false;
-    }
-
-    @Override
-    protected boolean killFailsRequestsInFlight() {
-        return false;
+    HipTransportContractTests() {
+        super("hip", "hip:0");
     }
 
     @Override

@@ -3,9 +3,7 @@ package io.mooncake.transport.nvlink;
 import io.mooncake.device.cuda.GpuTests;
 import io.mooncake.device.cuda.RequiresGpu;
 import io.mooncake.engine.config.EngineConfig;
-import io.mooncake.engine.transport.contract.ChildJvmPeer;
-import io.mooncake.engine.transport.contract.Peer;
-import io.mooncake.engine.transport.contract.TransportContractTests;
+import io.mooncake.testing.GpuPeerContractTests;
 
 /**
  * The transport contract over the nvlink VMM path between two processes: the target is another JVM
@@ -16,26 +14,10 @@ import io.mooncake.engine.transport.contract.TransportContractTests;
  * mandatory with {@code -Dmooncake.gpu.required=true}. The target takes no part in the copies.
  */
 @RequiresGpu
-class NvlinkContractTests extends TransportContractTests {
+class NvlinkContractTests extends GpuPeerContractTests {
 
-    @Override
-    protected String protocolUnderTest() {
-        return "nvlink";
-    }
-
-    @Override
-    protected Peer startPeer(long bufferBytes) {
-        return ChildJvmPeer.start(bufferBytes, "nvlink", null, "cuda:0");
-    }
-
-    @Override
-    protected boolean stoppedPeerStallsTransfers() {
-        return false;
-    }
-
-    @Override
-    protected boolean killFailsRequestsInFlight() {
-        return false;
+    NvlinkContractTests() {
+        super("nvlink", "cuda:0");
     }
 
     @Override

@@ -3,9 +3,7 @@ package io.mooncake.transport.nvlinkintra;
 import io.mooncake.device.cuda.GpuTests;
 import io.mooncake.device.cuda.RequiresGpu;
 import io.mooncake.engine.config.EngineConfig;
-import io.mooncake.engine.transport.contract.ChildJvmPeer;
-import io.mooncake.engine.transport.contract.Peer;
-import io.mooncake.engine.transport.contract.TransportContractTests;
+import io.mooncake.testing.GpuPeerContractTests;
 
 /**
  * The transport contract over real CUDA IPC between two processes on one GPU: the target is another
@@ -17,26 +15,10 @@ import io.mooncake.engine.transport.contract.TransportContractTests;
  * stays mapped until its mappings close; the hooks say so.
  */
 @RequiresGpu
-class NvlinkIntraContractTests extends TransportContractTests {
+class NvlinkIntraContractTests extends GpuPeerContractTests {
 
-    @Override
-    protected String protocolUnderTest() {
-        return "nvlink_intra";
-    }
-
-    @Override
-    protected Peer startPeer(long bufferBytes) {
-        return ChildJvmPeer.start(bufferBytes, "nvlink_intra", null, "cuda:0");
-    }
-
-    @Override
-    protected boolean stoppedPeerStallsTransfers() {
-        return false;
-    }
-
-    @Override
-    protected boolean killFailsRequestsInFlight() {
-        return false;
+    NvlinkIntraContractTests() {
+        super("nvlink_intra", "cuda:0");
     }
 
     @Override
