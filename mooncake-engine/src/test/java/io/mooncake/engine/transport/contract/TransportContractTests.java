@@ -408,13 +408,18 @@ public abstract class TransportContractTests {
                 requests.add(TransferRequest.write(scratch, offset, remote, offset, MIB));
             }
             Batch batch = initiator.submit(requests);
-            boolean wasRunning = !batch.completion().isDone();
+            int running = 0;
+            for (int i = 0; i < batch.size(); i++) {
+                running += batch.status(i).state().isTerminal() ? 0 : 1;
+            }
             batch.cancel();
             BatchResult result = endWithin(batch, END_BOUND);
 
             assertThat(result.statuses()).as("after cancel, requests end COMPLETED (before it) or CANCELED")
                     .allMatch(s -> s.state() == TransferState.COMPLETED || s.state() == TransferState.CANCELED);
-            if (wasRunning) {
+            // with 64 MiB or more still to move just before the cancel, some of it was still moving at the
+            // cancel (with less, a descheduled test thread could see all of it end in between)
+            if (running >= 64) {
                 assertThat(result.statuses()).as("requests still running at cancel")
                         .anyMatch(s -> s.state() == TransferState.CANCELED);
             }
