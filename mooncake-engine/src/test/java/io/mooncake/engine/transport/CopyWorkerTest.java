@@ -47,6 +47,21 @@ class CopyWorkerTest {
         return worker;
     }
 
+    /** A copy that, at the slice from address 0, says so and waits for {@code release}, so slices queue behind it. */
+    private static CopyWorker.Copy stoppingAtZero(CountDownLatch busy, CountDownLatch release, CopyWorker.Copy then) {
+        return (task, device, from, to, length, hold) -> {
+            if (from == 0) {
+                busy.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            then.copy(task, device, from, to, length, hold);
+        };
+    }
+
     private void awaitCount(int n) {
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(count.get()).isEqualTo(n));
     }
@@ -72,18 +87,10 @@ class CopyWorkerTest {
         CountDownLatch busy = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         List<Long> order = new ArrayList<>();
-        worker = CopyWorker.start("copy-grow", (task, device, from, to, length, hold) -> {
-            if (from == 0) {
-                busy.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+        worker = CopyWorker.start("copy-grow", stoppingAtZero(busy, release, (task, device, from, to, length, hold) -> {
             order.add(from);
             count.incrementAndGet();
-        });
+        }));
         TransferTask task = TestTasks.detached();
         worker.offer(task, 0, 0, 0, 0, null);
         assertThat(busy.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
@@ -170,17 +177,8 @@ class CopyWorkerTest {
     void closeRefusesNewSlicesCopiesTheQueuedOnesAndEndsTheThread() throws InterruptedException {
         CountDownLatch busy = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        worker = CopyWorker.start("copy-close", (task, device, from, to, length, hold) -> {
-            if (from == 0) {
-                busy.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            count.incrementAndGet();
-        });
+        worker = CopyWorker.start("copy-close",
+                stoppingAtZero(busy, release, (task, device, from, to, length, hold) -> count.incrementAndGet()));
         TransferTask task = TestTasks.detached();
         worker.offer(task, 0, 0, 0, 0, null);
         assertThat(busy.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
