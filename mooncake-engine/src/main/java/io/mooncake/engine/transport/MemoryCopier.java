@@ -5,7 +5,6 @@ import io.mooncake.engine.memory.Hold;
 import io.mooncake.engine.memory.NativeMemory;
 import io.mooncake.engine.stats.FailureKind;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Copies slices between host addresses for the memory transports (same process, shared memory,
@@ -16,7 +15,9 @@ import java.util.concurrent.locks.LockSupport;
  * next, and handing it off would add two thread wake-ups (the copy thread's, then the caller's) to
  * a copy of tens of microseconds; batches still spread over the copy threads. Each slice ends
  * exactly once, and the {@link Hold} that keeps its memory mapped is released right after its
- * copy. Queues are plain arrays: nothing is allocated per slice. Thread-safe.
+ * copy. Each copy thread is a {@link CopyWorker} (its queue a {@link SliceRing}): nothing is
+ * allocated per slice. After {@link #close()} every slice is copied on its submitting thread, and
+ * the copy threads finish what was queued. Thread-safe.
  */
 public final class MemoryCopier implements AutoCloseable {
 
@@ -24,7 +25,7 @@ public final class MemoryCopier implements AutoCloseable {
     public static final int CALLER_BYTES = 1 << 20;
 
     private final int inlineBytes;
-    private final Worker[] workers;
+    private final CopyWorker[] workers;
     private final AtomicInteger next = new AtomicInteger();
     /** Slices handed to the copy threads and not copied yet. */
     private final AtomicInteger queued = new AtomicInteger();
@@ -37,10 +38,10 @@ public final class MemoryCopier implements AutoCloseable {
      */
     public MemoryCopier(String name, int threads, int inlineBytes) {
         this.inlineBytes = inlineBytes;
-        this.workers = new Worker[Math.max(1, threads)];
+        this.workers = new CopyWorker[Math.max(1, threads)];
+        CopyWorker.Copy copy = (task, device, from, to, length, hold) -> run(task, from, to, length, hold, queued);
         for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker(name + "-" + i, queued);
-            workers[i].thread.start();
+            workers[i] = CopyWorker.start(name + "-" + i, copy);
         }
     }
 
@@ -56,8 +57,11 @@ public final class MemoryCopier implements AutoCloseable {
             return;
         }
         queued.incrementAndGet();
-        Worker w = workers[Math.floorMod(next.getAndIncrement(), workers.length)];
-        w.enqueue(task, from, to, length, hold);
+        CopyWorker w = workers[Math.floorMod(next.getAndIncrement(), workers.length)];
+        if (!w.offer(task, 0, from, to, length, hold)) {
+            // closed since the check above: copy here, as after close
+            run(task, from, to, length, hold, queued);
+        }
     }
 
     static void run(TransferTask task, long from, long to, int length, Hold hold) {
@@ -102,123 +106,8 @@ public final class MemoryCopier implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (Worker w : workers) {
-            w.stop();
-        }
-    }
-
-    /** One copy thread and its ring of slices. */
-    private static final class Worker implements Runnable {
-        final Thread thread;
-        private final Object lock = new Object();
-        private TransferTask[] task = new TransferTask[64];
-        private long[] from = new long[64];
-        private long[] to = new long[64];
-        private int[] length = new int[64];
-        private Hold[] hold = new Hold[64];
-        private int head;
-        private int count;
-        private final AtomicInteger queued;
-        private volatile boolean parked;
-        private volatile boolean stopping;
-
-        Worker(String name, AtomicInteger queued) {
-            this.queued = queued;
-            thread = new Thread(this, name);
-            thread.setDaemon(true);
-        }
-
-        void enqueue(TransferTask t, long f, long d, int len, Hold h) {
-            synchronized (lock) {
-                if (count == task.length) {
-                    grow();
-                }
-                int i = (head + count) & (task.length - 1);
-                task[i] = t;
-                from[i] = f;
-                to[i] = d;
-                length[i] = len;
-                hold[i] = h;
-                count++;
-            }
-            if (parked) {
-                LockSupport.unpark(thread);
-            }
-        }
-
-        private void grow() {
-            int n = task.length * 2;
-            TransferTask[] t2 = new TransferTask[n];
-            long[] f2 = new long[n];
-            long[] d2 = new long[n];
-            int[] l2 = new int[n];
-            Hold[] h2 = new Hold[n];
-            for (int k = 0; k < count; k++) {
-                int o = (head + k) & (task.length - 1);
-                t2[k] = task[o];
-                f2[k] = from[o];
-                d2[k] = to[o];
-                l2[k] = length[o];
-                h2[k] = hold[o];
-            }
-            task = t2;
-            from = f2;
-            to = d2;
-            length = l2;
-            hold = h2;
-            head = 0;
-        }
-
-        @Override
-        public void run() {
-            while (true) {
-                TransferTask t;
-                long f;
-                long d;
-                int len;
-                Hold h;
-                synchronized (lock) {
-                    if (count == 0) {
-                        t = null;
-                        f = 0;
-                        d = 0;
-                        len = 0;
-                        h = null;
-                    } else {
-                        int i = head;
-                        t = task[i];
-                        f = from[i];
-                        d = to[i];
-                        len = length[i];
-                        h = hold[i];
-                        task[i] = null;
-                        hold[i] = null;
-                        head = (head + 1) & (task.length - 1);
-                        count--;
-                    }
-                }
-                if (t != null) {
-                    MemoryCopier.run(t, f, d, len, h, queued);
-                    continue;
-                }
-                if (stopping) {
-                    return;
-                }
-                parked = true;
-                boolean empty;
-                synchronized (lock) {
-                    empty = count == 0;
-                }
-                if (empty && !stopping) {
-                    LockSupport.park(this);
-                }
-                parked = false;
-            }
-        }
-
-        void stop() {
-            stopping = true;
-            LockSupport.unpark(thread);
+        for (CopyWorker w : workers) {
+            w.close();
         }
     }
 }

@@ -2,6 +2,7 @@ package io.mooncake.transport.efa;
 
 import io.mooncake.engine.batch.TransferTask;
 import io.mooncake.engine.stats.FailureKind;
+import io.mooncake.engine.transport.SliceRing;
 import io.mooncake.jna.fabric.FabricAbi;
 import io.mooncake.jna.fabric.OpContexts;
 import io.mooncake.jna.fabric.RdmEndpoint;
@@ -15,8 +16,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Threading: any thread may {@link #enqueue}; posting and completion handling run under one
  * lock per device, taken by the submitting thread when free ({@link #drain}) and by the polling
- * thread otherwise. Nothing is allocated per slice: the backlog and the in-flight table are
- * arrays, grown (doubling) only when a burst exceeds them.
+ * thread otherwise. Nothing is allocated per slice: the backlog is a {@link SliceRing} (grown,
+ * doubling, only when a burst exceeds it) and the in-flight table holds {@link #maxWr} slots.
  */
 final class EfaDevice implements RdmEndpoint.Completions, AutoCloseable {
 
@@ -31,17 +32,16 @@ final class EfaDevice implements RdmEndpoint.Completions, AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Failures failures;
 
-    // backlog ring, guarded by lock
-    private TransferTask[] qTask = new TransferTask[1024];
-    private long[] qLocal = new long[1024];
-    private int[] qLength = new int[1024];
-    private long[] qDesc = new long[1024];
-    private long[] qPeer = new long[1024];
-    private long[] qRemote = new long[1024];
-    private long[] qKey = new long[1024];
-    private boolean[] qWrite = new boolean[1024];
-    private int qHead;
-    private int qSize;
+    /** Slices not posted yet, guarded by lock; fields below. */
+    private final SliceRing<Void> backlog = new SliceRing<>(5, 2, 1024);
+    private static final int LOCAL = 0;
+    private static final int DESC = 1;
+    private static final int PEER = 2;
+    private static final int REMOTE = 3;
+    private static final int KEY = 4;
+    private static final int LENGTH = 0;
+    /** 1 for fi_write, 0 for fi_read. */
+    private static final int WRITE = 1;
 
     private int inFlight;
     private long inFlightBytes;
@@ -89,21 +89,14 @@ final class EfaDevice implements RdmEndpoint.Completions, AutoCloseable {
 
     /** Queues one slice; the caller holds {@link #lockForEnqueue}. */
     void enqueue(TransferTask task, long local, int length, long desc, long peer, long remote, long key, boolean write) {
-        {
-            if (qSize == qTask.length) {
-                grow();
-            }
-            int i = (qHead + qSize) % qTask.length;
-            qTask[i] = task;
-            qLocal[i] = local;
-            qLength[i] = length;
-            qDesc[i] = desc;
-            qPeer[i] = peer;
-            qRemote[i] = remote;
-            qKey[i] = key;
-            qWrite[i] = write;
-            qSize++;
-        }
+        int s = backlog.add(task, null);
+        backlog.setLong(s, LOCAL, local);
+        backlog.setLong(s, DESC, desc);
+        backlog.setLong(s, PEER, peer);
+        backlog.setLong(s, REMOTE, remote);
+        backlog.setLong(s, KEY, key);
+        backlog.setInt(s, LENGTH, length);
+        backlog.setInt(s, WRITE, write ? 1 : 0);
     }
 
     /**
@@ -146,88 +139,59 @@ final class EfaDevice implements RdmEndpoint.Completions, AutoCloseable {
     }
 
     private boolean drainLocked() {
-        while (qSize > 0) {
-            int i = qHead;
-            TransferTask task = qTask[i];
+        while (!backlog.isEmpty()) {
+            int i = backlog.first();
+            TransferTask task = backlog.task(i);
             if (task.isDone()) {
                 // ended (deadline, cancel): this slice was never posted, end it without moving bytes
-                pop();
+                backlog.removeFirst();
                 task.sliceFailed(FailureKind.of(task.state()), "the request ended before this slice was sent");
                 continue;
             }
-            if (inFlight > 0 && inFlightBytes + qLength[i] > WINDOW_BYTES) {
+            int length = backlog.getInt(i, LENGTH);
+            if (inFlight > 0 && inFlightBytes + length > WINDOW_BYTES) {
                 break;
             }
             int slot = contexts.acquire();
             if (slot < 0) {
                 break;
             }
+            boolean write = backlog.getInt(i, WRITE) != 0;
+            long peer = backlog.getLong(i, PEER);
             long ctx = contexts.address(slot);
-            long rc = endpoint.post(postFrame, qWrite[i], qLocal[i], qLength[i], qDesc[i], qPeer[i], qRemote[i], qKey[i],
-                    ctx);
+            long rc = endpoint.post(postFrame, write, backlog.getLong(i, LOCAL), length, backlog.getLong(i, DESC), peer,
+                    backlog.getLong(i, REMOTE), backlog.getLong(i, KEY), ctx);
             if (rc == -FabricAbi.FI_EAGAIN) {
                 contexts.release(slot);
                 eagain.incrementAndGet();
                 break;
             }
-            pop();
+            backlog.removeFirst();
             if (rc != 0) {
                 contexts.release(slot);
                 failed.incrementAndGet();
-                String text = (qWrite[i] ? "fi_write" : "fi_read") + " on " + name + " failed: " + rc + " "
+                String text = (write ? "fi_write" : "fi_read") + " on " + name + " failed: " + rc + " "
                         + endpoint.strerror(rc);
-                failures.failed(this, qPeer[i], (int) -rc, text);
+                failures.failed(this, peer, (int) -rc, text);
                 task.sliceFailed(FailureKind.CONNECTION, text);
                 continue;
             }
             slotTask[slot] = task;
-            slotLength[slot] = qLength[i];
-            slotPeer[slot] = qPeer[i];
+            slotLength[slot] = length;
+            slotPeer[slot] = peer;
             inFlight++;
-            inFlightBytes += qLength[i];
+            inFlightBytes += length;
             posted.incrementAndGet();
         }
-        return qSize > 0 || inFlight > 0;
-    }
-
-    private void pop() {
-        qTask[qHead] = null;
-        qHead = (qHead + 1) % qTask.length;
-        qSize--;
+        return !backlog.isEmpty() || inFlight > 0;
     }
 
     /** Ends the queued (never posted) slices of {@code task}; posted ones end when the provider reports them. */
     int dropQueued(TransferTask task, FailureKind kind, String reason) {
-        int dropped = 0;
+        int dropped;
         lock.lock();
         try {
-            int n = qSize;
-            for (int k = 0; k < n; k++) {
-                int i = qHead;
-                TransferTask t = qTask[i];
-                long local = qLocal[i];
-                int len = qLength[i];
-                long desc = qDesc[i];
-                long peer = qPeer[i];
-                long remote = qRemote[i];
-                long key = qKey[i];
-                boolean write = qWrite[i];
-                pop();
-                if (t == task) {
-                    dropped++;
-                } else {
-                    int j = (qHead + qSize) % qTask.length;
-                    qTask[j] = t;
-                    qLocal[j] = local;
-                    qLength[j] = len;
-                    qDesc[j] = desc;
-                    qPeer[j] = peer;
-                    qRemote[j] = remote;
-                    qKey[j] = key;
-                    qWrite[j] = write;
-                    qSize++;
-                }
-            }
+            dropped = backlog.removeTask(task);
         } finally {
             lock.unlock();
         }
@@ -281,43 +245,11 @@ final class EfaDevice implements RdmEndpoint.Completions, AutoCloseable {
     }
 
     int queued() {
-        return qSize;
+        return backlog.size();
     }
 
     int inFlight() {
         return inFlight;
-    }
-
-    private void grow() {
-        int n = qTask.length * 2;
-        TransferTask[] t = new TransferTask[n];
-        long[] l = new long[n];
-        int[] len = new int[n];
-        long[] d = new long[n];
-        long[] p = new long[n];
-        long[] r = new long[n];
-        long[] k = new long[n];
-        boolean[] w = new boolean[n];
-        for (int j = 0; j < qSize; j++) {
-            int i = (qHead + j) % qTask.length;
-            t[j] = qTask[i];
-            l[j] = qLocal[i];
-            len[j] = qLength[i];
-            d[j] = qDesc[i];
-            p[j] = qPeer[i];
-            r[j] = qRemote[i];
-            k[j] = qKey[i];
-            w[j] = qWrite[i];
-        }
-        qTask = t;
-        qLocal = l;
-        qLength = len;
-        qDesc = d;
-        qPeer = p;
-        qRemote = r;
-        qKey = k;
-        qWrite = w;
-        qHead = 0;
     }
 
     /** Fails what is queued; closes the endpoint (in-flight operations end with it). */
@@ -327,9 +259,9 @@ final class EfaDevice implements RdmEndpoint.Completions, AutoCloseable {
         try {
             // Close first: once the endpoint is gone no operation touches memory any more.
             endpoint.close();
-            while (qSize > 0) {
-                TransferTask t = qTask[qHead];
-                pop();
+            while (!backlog.isEmpty()) {
+                TransferTask t = backlog.task(backlog.first());
+                backlog.removeFirst();
                 t.sliceFailed(FailureKind.CONNECTION, "efa transport closed");
             }
             for (int s = 0; s < slotTask.length; s++) {
