@@ -14,6 +14,7 @@ import io.mooncake.engine.metadata.SegmentDescriptor;
 import io.mooncake.engine.stats.FailureKind;
 import io.mooncake.engine.transport.HostIdentity;
 import io.mooncake.engine.transport.Reach;
+import io.mooncake.engine.transport.SliceRing;
 import io.mooncake.engine.transport.Transport;
 import io.mooncake.engine.transport.TransportContext;
 import io.mooncake.jna.hip.Hip;
@@ -388,10 +389,8 @@ public final class HipTransport implements Transport {
         private static final int BATCH = 32;
         final Thread thread;
         private final Object lock = new Object();
-        private TransferTask[] tasks = new TransferTask[64];
-        private int[] slices = new int[64];
-        private int head;
-        private int count;
+        /** (task, slice index) pairs; guarded by {@link #lock}. */
+        private final SliceRing<Void> queue = new SliceRing<>(0, 1, 64);
         private volatile boolean stopping;
         private volatile boolean parked;
         // owned by the lane thread
@@ -411,7 +410,7 @@ public final class HipTransport implements Transport {
 
         int queued() {
             synchronized (lock) {
-                return count;
+                return queue.size();
             }
         }
 
@@ -420,13 +419,7 @@ public final class HipTransport implements Transport {
             synchronized (lock) {
                 rejected = stopping;
                 if (!rejected) {
-                    if (count == tasks.length) {
-                        grow();
-                    }
-                    int i = (head + count) & (tasks.length - 1);
-                    tasks[i] = task;
-                    slices[i] = slice;
-                    count++;
+                    queue.setInt(queue.add(task, null), 0, slice);
                 }
             }
             if (rejected) {
@@ -436,31 +429,16 @@ public final class HipTransport implements Transport {
             }
         }
 
-        private void grow() {
-            int n = tasks.length * 2;
-            TransferTask[] t2 = new TransferTask[n];
-            int[] s2 = new int[n];
-            for (int k = 0; k < count; k++) {
-                int o = (head + k) & (tasks.length - 1);
-                t2[k] = tasks[o];
-                s2[k] = slices[o];
-            }
-            tasks = t2;
-            slices = s2;
-            head = 0;
-        }
-
         /** Moves up to BATCH queued slices into posted[]; answers how many. */
         private int take() {
             synchronized (lock) {
-                int n = Math.min(count, BATCH);
+                int n = Math.min(queue.size(), BATCH);
                 for (int k = 0; k < n; k++) {
-                    posted[k] = tasks[head];
-                    postedSlice[k] = slices[head];
-                    tasks[head] = null;
-                    head = (head + 1) & (tasks.length - 1);
+                    int slot = queue.first();
+                    posted[k] = queue.task(slot);
+                    postedSlice[k] = queue.getInt(slot, 0);
+                    queue.removeFirst();
                 }
-                count -= n;
                 return n;
             }
         }
