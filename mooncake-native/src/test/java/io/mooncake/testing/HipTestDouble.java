@@ -54,6 +54,8 @@ public final class HipTestDouble implements Hip {
         volatile int openError;
         final AtomicInteger opens = new AtomicInteger();
         final AtomicInteger closes = new AtomicInteger();
+        /** Every process made so far, for {@link #awaitCopies()}. */
+        final java.util.List<HipTestDouble> made = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         public Gpus(int devices) {
             this.devices = devices;
@@ -67,7 +69,25 @@ public final class HipTestDouble implements Hip {
 
         /** A new process on this machine. */
         public HipTestDouble process() {
-            return new HipTestDouble(this, processes.incrementAndGet());
+            HipTestDouble p = new HipTestDouble(this, processes.incrementAndGet());
+            made.add(p);
+            return p;
+        }
+
+        /**
+         * Waits until every copy posted so far on any stream of any process has run (a real GPU's
+         * copies posted before a cancel still land: a test that reuses their range waits for them).
+         */
+        public void awaitCopies() throws Exception {
+            for (HipTestDouble p : made) {
+                for (ExecutorService s : p.streams.values()) {
+                    try {
+                        s.submit(() -> { }).get(30, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        // a stream destroyed since: nothing left on it
+                    }
+                }
+            }
         }
 
         /** Makes every copy wait until {@link #resume()}. */
