@@ -11,7 +11,6 @@ import io.mooncake.engine.security.SharedSecret;
 import io.mooncake.engine.testsupport.Engines;
 import io.mooncake.engine.testsupport.Hex;
 import io.mooncake.engine.testsupport.RawClient;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -69,7 +68,7 @@ class AuthenticatedFuzzTest {
             try (Socket s = authenticated(engine.localDescriptor().tcpDataPort(), "tcp-data")) {
                 s.getOutputStream().write(wire);
                 s.shutdownOutput();
-                drain(s.getInputStream());
+                RawClient.drain(s.getInputStream());
             } catch (IOException e) {
                 // the server may reset the connection while we write: fine
             }
@@ -93,7 +92,7 @@ class AuthenticatedFuzzTest {
                 } catch (IOException e) {
                     // closed while we wrote
                 }
-                reply = drain(s.getInputStream());
+                reply = RawClient.drain(s.getInputStream());
             }
             assertThat(reply).as("what a client without the secret receives").hasSize(AuthExchange.CHALLENGE_SIZE);
             byte[] now = new byte[1 << 16];
@@ -151,20 +150,6 @@ class AuthenticatedFuzzTest {
         x.receive(ByteBuffer.wrap(in.readNBytes(AuthExchange.PROOF_SIZE)));
         assertThat(x.proven()).isTrue();
         return s;
-    }
-
-    private static byte[] drain(InputStream in) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[8192];
-        try {
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                out.write(buf, 0, n);
-            }
-        } catch (java.net.SocketException e) {
-            // reset after the listener closed with our bytes unread
-        }
-        return out.toByteArray();
     }
 
     private static com.code_intelligence.jazzer.api.SilentCloseable loopbackOnly() {

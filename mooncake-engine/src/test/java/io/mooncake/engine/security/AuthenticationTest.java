@@ -12,7 +12,6 @@ import io.mooncake.engine.api.TransferRequest;
 import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.testsupport.Engines;
 import io.mooncake.engine.testsupport.RawClient;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -130,7 +129,7 @@ class AuthenticationTest {
         // a v2 WRITE of 4 KiB into the published buffer, then a READ of it, as the reference would send them
         byte[] evil = new byte[4096];
         Arrays.fill(evil, (byte) 0x66);
-        byte[] received = exchange(port, RawClient.header(4096, bufB.address() + SIZE - 4096, 0x81), evil,
+        byte[] received = RawClient.exchange(port, RawClient.header(4096, bufB.address() + SIZE - 4096, 0x81), evil,
                 RawClient.header(4096, bufB.address() + SIZE - 4096, 0x80));
         byte[] now = new byte[4096];
         bufB.byteBuffer().get(SIZE - 4096, now);
@@ -172,7 +171,7 @@ class AuthenticationTest {
             }
             assertThat(closed).as("dripping client closed").isTrue();
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
-            assertThat(drain(silent.getInputStream())).hasSize(AuthExchange.CHALLENGE_SIZE);
+            assertThat(RawClient.drain(silent.getInputStream())).hasSize(AuthExchange.CHALLENGE_SIZE);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> count(b, "tcp-data:NO_PROOF") > before
                 && count(b, "handshake:NO_PROOF") > beforeHs);
@@ -189,34 +188,5 @@ class AuthenticationTest {
 
     private static long count(MooncakeEngine e, String key) {
         return e.stats().rejectedConnections().getOrDefault(key, 0L);
-    }
-
-    /** Sends {@code parts} (ignoring a reset), then reads until the listener closes. */
-    private static byte[] exchange(int port, byte[]... parts) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(15_000);
-            try {
-                for (byte[] p : parts) {
-                    s.getOutputStream().write(p);
-                }
-            } catch (IOException e) {
-                // closed while we wrote: fine
-            }
-            return drain(s.getInputStream());
-        }
-    }
-
-    private static byte[] drain(InputStream in) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[8192];
-        try {
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                out.write(buf, 0, n);
-            }
-        } catch (java.net.SocketException e) {
-            // a reset after the listener closed with our bytes unread
-        }
-        return out.toByteArray();
     }
 }

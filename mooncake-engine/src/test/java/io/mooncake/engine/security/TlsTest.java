@@ -13,10 +13,8 @@ import io.mooncake.engine.api.TransferRequest;
 import io.mooncake.engine.core.MooncakeEngine;
 import io.mooncake.engine.testsupport.Engines;
 import io.mooncake.engine.testsupport.RawClient;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -166,7 +164,7 @@ class TlsTest {
         bufB.byteBuffer().put(SIZE - 4096, marker);
         byte[] evil = new byte[4096];
         Arrays.fill(evil, (byte) 0x66);
-        byte[] got = exchange(b.localDescriptor().tcpDataPort(),
+        byte[] got = RawClient.exchange(b.localDescriptor().tcpDataPort(),
                 RawClient.header(4096, bufB.address() + SIZE - 4096, 0x81), evil,
                 RawClient.header(4096, bufB.address() + SIZE - 4096, 0x80));
         byte[] now = new byte[4096];
@@ -268,30 +266,5 @@ class TlsTest {
 
     private static long count(MooncakeEngine e, String key) {
         return e.stats().rejectedConnections().getOrDefault(key, 0L);
-    }
-
-    private static byte[] exchange(int port, byte[]... parts) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(15_000);
-            try {
-                for (byte[] p : parts) {
-                    s.getOutputStream().write(p);
-                }
-            } catch (IOException e) {
-                // closed while we wrote
-            }
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buf = new byte[8192];
-            try {
-                InputStream in = s.getInputStream();
-                int n;
-                while ((n = in.read(buf)) >= 0) {
-                    out.write(buf, 0, n);
-                }
-            } catch (java.net.SocketException e) {
-                // reset
-            }
-            return out.toByteArray();
-        }
     }
 }

@@ -53,6 +53,39 @@ public final class RawClient implements AutoCloseable {
         }
     }
 
+    /**
+     * On a new connection: sends {@code parts} (a listener that closes while they are written is fine),
+     * then reads until it closes (15 s at most), a reset after its close included.
+     */
+    public static byte[] exchange(int port, byte[]... parts) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(15_000);
+            try {
+                for (byte[] p : parts) {
+                    s.getOutputStream().write(p);
+                }
+            } catch (IOException e) {
+                // closed while we wrote: fine
+            }
+            return drain(s.getInputStream());
+        }
+    }
+
+    /** Reads {@code in} to its end; a reset (the listener closed with our bytes unread) ends it too. */
+    public static byte[] drain(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        try {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                out.write(buf, 0, n);
+            }
+        } catch (java.net.SocketException e) {
+            // a reset after the listener closed with our bytes unread
+        }
+        return out.toByteArray();
+    }
+
     /** Whether nothing arrives within {@code waitMillis} and the connection stays open. */
     public boolean silentFor(int waitMillis) throws IOException {
         socket.setSoTimeout(waitMillis);
