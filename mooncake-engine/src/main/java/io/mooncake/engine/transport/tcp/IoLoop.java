@@ -56,6 +56,10 @@ final class IoLoop implements Runnable {
         /** Called on the loop thread about once a second with the loop's clock ({@link System#nanoTime}). */
         default void tick(long now) {
         }
+
+        /** Called on the loop thread at the end of the turn in which this handler called {@link #defer}. */
+        default void endOfTurn() {
+        }
     }
 
     private record Timer(long due, Runnable task) {
@@ -69,6 +73,8 @@ final class IoLoop implements Runnable {
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     /** Channels whose keys were cancelled, to close once their selector dropped them. */
     private final java.util.ArrayList<java.nio.channels.Channel> closing = new java.util.ArrayList<>();
+    /** Handlers whose output waits for the end of this turn ({@link #defer}). */
+    private final java.util.ArrayList<Handler> deferred = new java.util.ArrayList<>();
     private final LongAdder contained = new LongAdder();
     private volatile boolean running = true;
     /** The loop's clock: {@link System#nanoTime} read once per wake-up. */
@@ -170,6 +176,26 @@ final class IoLoop implements Runnable {
         }
     }
 
+    /**
+     * Asks for {@link Handler#endOfTurn} at the end of this turn, once every channel the selector reported
+     * has been served; the caller coalesces with its own flag. Call on the loop thread.
+     */
+    void defer(Handler handler) {
+        deferred.add(handler);
+    }
+
+    private void flushDeferred() {
+        for (int i = 0; i < deferred.size(); i++) {
+            Handler h = deferred.get(i);
+            try {
+                h.endOfTurn();
+            } catch (Throwable t) {
+                contain(h, t);
+            }
+        }
+        deferred.clear();
+    }
+
     /** Registers a channel; call on the loop thread. */
     SelectionKey register(SelectableChannel ch, int ops, Handler handler) throws IOException {
         return ch.register(selector, ops, handler);
@@ -226,6 +252,9 @@ final class IoLoop implements Runnable {
         now = System.nanoTime();
         runQueued();
         runTimers();
+        if (!deferred.isEmpty()) {
+            flushDeferred();
+        }
     }
 
     private void runQueued() {

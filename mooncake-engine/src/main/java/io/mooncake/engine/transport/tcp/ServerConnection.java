@@ -56,6 +56,10 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     private boolean settled;
     private boolean servedOne;
     private boolean sendBufferSized;
+    /** Whether TCP_NODELAY is set, or need not be (see {@link #beforeWrite}). */
+    private boolean noDelay;
+    /** Whether anything was written to the socket yet. */
+    private boolean wroteOnce;
     /** The loop's clock when bytes last moved, for the idle and body deadlines. */
     private long lastProgress;
     private String remote;
@@ -74,6 +78,8 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     private int partialLength;
     private boolean waiting;
     private boolean queued;
+    /** An answer waits for the end of the loop's turn ({@link #endOfTurn}). */
+    private boolean deferred;
 
     private int phase = HEADER;
     private long bodyAddress;
@@ -102,6 +108,11 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
         this.loop = loop;
         this.pool = loop.stagingPool();
         this.address = address;
+    }
+
+    /** Tests: whether the socket has TCP_NODELAY set now (any thread). */
+    boolean socketNoDelay() throws IOException {
+        return ch.getOption(java.net.StandardSocketOptions.TCP_NODELAY);
     }
 
     /** The peer's IP address ({@code null} when unknown), for the per-address limit. */
@@ -148,6 +159,7 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
             rd = tls;
             wr = tls;
         }
+        noDelay = owner.authentication().guarded(); // set at accept
         if (!closed) {
             start();
         }
@@ -282,6 +294,9 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
 
     /** Runs until the connection blocks on input or output. */
     private void drive() throws IOException {
+        // Whether a read of this call came back short: the socket had no more then, so another read
+        // would most likely find nothing (a system call for EAGAIN); the selector reports what comes.
+        boolean drained = false;
         for (int round = 0; round < 64 && !closed; round++) {
             if (hasPendingOutput()) {
                 if (!writePending()) {
@@ -303,25 +318,23 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
             }
             if (!settled && servedOne && phase == HEADER && in.position() == 0 && hasPendingOutput()
                     && !inputClosed) {
-                // A connection-per-request initiator's request is answered: send the answer and wait
-                // for the close (or a second request) without first reading the socket empty.
-                if (!writePending()) {
-                    interest(SelectionKey.OP_WRITE);
-                    return;
+                // A connection-per-request initiator's request is answered: send the answer at the end
+                // of the loop's turn (endOfTurn), with the other answers of the turn, and then wait for the
+                // close (or a second request) without first reading the socket empty.
+                if (!deferred) {
+                    deferred = true;
+                    loop.defer(this);
                 }
-                if (!owedStatus) {
-                    interest(SelectionKey.OP_READ);
-                    release();
-                    return;
-                }
-                continue;
+                return;
             }
             if (inputClosed) {
                 close(phase == HEADER && in.position() == 0 ? null : "peer closed mid-request");
                 return;
             }
             int n;
-            if (windowActive) {
+            if (drained) {
+                n = 0;
+            } else if (windowActive) {
                 n = rd.read(window.buffer());
                 if (n > 0 && !window.buffer().hasRemaining()) {
                     windowActive = false;
@@ -339,12 +352,14 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
                 // (And a connection that sends a second request moves with no more than a header read.)
                 in.limit(TcpWire.HEADER_SIZE);
                 n = rd.read(in);
+                drained = in.hasRemaining() && rd == ch;
                 in.limit(in.capacity());
                 if (n > 0 && servedOne && !settled && !hasPendingOutput() && moveToItsLoop()) {
                     return;
                 }
             } else {
                 n = rd.read(in);
+                drained = in.hasRemaining() && rd == ch; // (a TLS channel may hold more decrypted)
             }
             if (n > 0) {
                 lastProgress = loop.now();
@@ -378,6 +393,29 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
         }
     }
 
+    /** The end of the loop's turn: sends the answer deferred in {@link #drive}, then waits for the peer. */
+    @Override
+    public void endOfTurn() {
+        deferred = false;
+        if (closed || staging == null) {
+            return;
+        }
+        try {
+            if (!writePending()) {
+                interest(SelectionKey.OP_WRITE);
+                return;
+            }
+            if (owedStatus) {
+                drive();
+                return;
+            }
+            interest(SelectionKey.OP_READ);
+            release();
+        } catch (IOException e) {
+            close("I/O error: " + e.getMessage());
+        }
+    }
+
     private boolean hasPendingOutput() {
         return (out != null && out.position() > 0) || phase == READ_BODY || owedStatus;
     }
@@ -385,6 +423,7 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     /** Writes staged output and any direct READ body; returns whether everything went out. */
     private boolean writePending() throws IOException {
         while (phase == READ_BODY) {
+            beforeWrite();
             out.flip();
             if (wr.write(gather) > 0) {
                 lastProgress = loop.now();
@@ -403,6 +442,7 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
             }
         }
         if (out.position() > 0) {
+            beforeWrite();
             out.flip();
             wr.write(out);
             boolean all = !out.hasRemaining();
@@ -595,6 +635,34 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     }
 
     /**
+     * Sets TCP_NODELAY before the connection's second write. Its first write is never held back by
+     * Nagle's algorithm (nothing of the connection is unacknowledged yet, and the kernel sends the
+     * tail of a write at once unless an earlier small segment is unacknowledged), so the one answer
+     * a connection-per-request initiator gets needs no option, which saves a system call per request.
+     * Every later write might queue behind an unacknowledged small segment: from the second write
+     * on (a persistent connection, or an answer the socket took in pieces) the option is set.
+     */
+    private void beforeWrite() {
+        if (noDelay) {
+            return;
+        }
+        if (!wroteOnce) {
+            wroteOnce = true;
+            return;
+        }
+        setNoDelay();
+    }
+
+    private void setNoDelay() {
+        noDelay = true;
+        try {
+            ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+        } catch (IOException e) {
+            log.debug("Cannot set TCP_NODELAY on the data connection from {}: {}", remote(), e.toString());
+        }
+    }
+
+    /**
      * Asks for the configured SO_SNDBUF, once: when the connection proves persistent or first sends
      * a large READ body. A connection-per-request initiator's connection never needs it, which saves
      * a system call per request.
@@ -602,6 +670,9 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     private void sizeSendBuffer() {
         if (!sendBufferSized) {
             sendBufferSized = true;
+            if (!noDelay) {
+                setNoDelay();
+            }
             int size = owner.socketBufferSize();
             if (size > 0) {
                 try {

@@ -246,6 +246,11 @@ public final class TcpTransport implements Transport {
         // Connections are checked against the target's address on every submit; nothing cached by name.
     }
 
+    /** Tests: the inbound data connections open now. */
+    java.util.Collection<ServerConnection> serverConnections() {
+        return java.util.List.copyOf(serverConnections);
+    }
+
     /** Tests: the I/O loop {@code i} (0 accepts the data connections). */
     IoLoop loop(int i) {
         return loops[i];
@@ -489,8 +494,11 @@ public final class TcpTransport implements Transport {
         serverConnections.add(c);
         try {
             ch.configureBlocking(false);
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            // SO_SNDBUF is asked for once the connection needs it (ServerConnection.sizeSendBuffer)
+            if (authentication.guarded()) {
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true); // TLS and the exchange write several times
+            }
+            // TCP_NODELAY otherwise, and SO_SNDBUF, are asked for once the connection needs them
+            // (ServerConnection.noDelay, sizeSendBuffer)
             c.start();
         } catch (IOException e) {
             c.close("cannot configure the socket: " + e);
