@@ -68,7 +68,7 @@ final class MooncakeEngineConfigFactory {
             .to(builder::socketBufferSize);
         map.from(p::getTcp).to((tcp) -> builder.tcpServerLimits(new io.mooncake.engine.config.TcpServerLimits(
                 tcp.getMaxInboundConnections(), tcp.getMaxInboundConnectionsPerAddress(), tcp.getIdleTimeout(),
-                tcp.getBodyTimeout())));
+                tcp.getBodyTimeout(), tcp.isResetOnPeerClose())));
         map.from(p::getTransferTimeout).to(builder::transferTimeout);
         map.from(p::getConnectTimeout).to(builder::connectTimeout);
         map.from(p::getHandshakeTimeout).to(builder::handshakeTimeout);

@@ -312,10 +312,10 @@ class MooncakeAutoConfigurationTests {
         this.mappingRunner
             .withPropertyValues("mooncake.tcp.max-inbound-connections=100",
                     "mooncake.tcp.max-inbound-connections-per-address=10", "mooncake.tcp.idle-timeout=0s",
-                    "mooncake.tcp.body-timeout=5s")
+                    "mooncake.tcp.body-timeout=5s", "mooncake.tcp.reset-on-peer-close=false")
             .run((context) -> assertThat(context.getBean(EngineConfig.class).tcpServerLimits())
                 .isEqualTo(new io.mooncake.engine.config.TcpServerLimits(100, 10, java.time.Duration.ZERO,
-                        java.time.Duration.ofSeconds(5))));
+                        java.time.Duration.ofSeconds(5), false)));
         this.mappingRunner.run((context) -> assertThat(context.getBean(EngineConfig.class).tcpServerLimits())
             .isEqualTo(io.mooncake.engine.config.TcpServerLimits.DEFAULTS));
         this.mappingRunner.withPropertyValues("mooncake.tcp.max-inbound-connections-per-address=0")

@@ -740,6 +740,15 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
                 log.trace("shutting down data connection output", e);
             }
         }
+        if (reason == null && inputClosed && owner.limits().resetOnPeerClose()) {
+            // The peer closed first, at a request boundary, with every answer written: end with a reset
+            // rather than a FIN, so that its socket does not sit in TIME_WAIT (TcpServerLimits).
+            try {
+                ch.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+            } catch (IOException e) {
+                log.trace("setting SO_LINGER 0", e);
+            }
+        }
         if (key != null) {
             key.cancel();
             loop.closeAfterDeregistration(ch);

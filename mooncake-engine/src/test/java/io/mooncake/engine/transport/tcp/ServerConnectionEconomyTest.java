@@ -28,8 +28,10 @@ import org.junit.jupiter.api.Test;
  * What the data port saves per request for a connection-per-request initiator (the reference's
  * default), and that nothing it saves costs a persistent connection or a request that arrives in
  * pieces: answers deferred to the end of the loop's turn all go out, TCP_NODELAY is set from a
- * connection's second write on (or before a large READ body), and a short read sends the
- * connection back to the selector without losing what arrives after it. Real sockets on loopback.
+ * connection's second write on (or before a large READ body), a short read sends the connection
+ * back to the selector without losing what arrives after it, and a peer that closes first after its
+ * answer gets a reset (its socket skips TIME_WAIT) unless mooncake.tcp.reset-on-peer-close is off.
+ * Real sockets on loopback.
  */
 class ServerConnectionEconomyTest {
 
@@ -47,10 +49,18 @@ class ServerConnectionEconomyTest {
 
     @BeforeEach
     void start() {
+        start(TcpServerLimits.DEFAULTS);
+    }
+
+    private void start(TcpServerLimits limits) {
+        if (transport != null) {
+            transport.close();
+            deadlines.close();
+        }
         MemoryRegistry registry = new MemoryRegistry();
         deadlines = new Deadlines("economy-test");
         transport = new TcpTransport(io.mooncake.engine.transport.TransportContext.of(
-                Engines.loopback().tcpServerLimits(TcpServerLimits.DEFAULTS).build(), registry, "127.0.0.1:1",
+                Engines.loopback().tcpServerLimits(limits).build(), registry, "127.0.0.1:1",
                 "127.0.0.1", deadlines, name -> {
                 }));
         transport.start();
@@ -181,5 +191,42 @@ class ServerConnectionEconomyTest {
         write16(s, 0, (byte) 9);
         assertThat(s.getInputStream().readNBytes(8)).isEqualTo(OK);
         assertThat(buffer.get(15)).isEqualTo((byte) 9);
+    }
+
+    /** Half-closes after its request and reads on: what the target ends the connection with shows. */
+    private String endAfterHalfClose() throws IOException {
+        Socket s = connect();
+        write16(s, 32, (byte) 3);
+        s.shutdownOutput();
+        InputStream in = s.getInputStream();
+        assertThat(in.readNBytes(8)).as("the answer arrives before the connection ends").isEqualTo(OK);
+        assertThat(buffer.get(47)).isEqualTo((byte) 3);
+        try {
+            return in.read() < 0 ? "FIN" : "data";
+        } catch (java.net.SocketException e) {
+            return "reset: " + e.getMessage();
+        }
+    }
+
+    @Test
+    void aPeerThatClosesFirstGetsAResetSoItsSocketSkipsTimeWait() throws Exception {
+        assertThat(endAfterHalfClose()).startsWith("reset");
+        await().atMost(Duration.ofSeconds(10)).until(() -> transport.serverConnections().isEmpty());
+    }
+
+    @Test
+    void withResetOnPeerCloseOffThePeerGetsAFin() throws Exception {
+        start(TcpServerLimits.DEFAULTS.withResetOnPeerClose(false));
+        assertThat(endAfterHalfClose()).isEqualTo("FIN");
+    }
+
+    @Test
+    void aPeerClosingMidRequestGetsAFinNotAReset() throws Exception {
+        // not at a request boundary: the reset is only for a peer whose requests were all answered
+        Socket s = connect();
+        s.getOutputStream().write(header(4096, address, TcpWire.OP_WRITE | TcpWire.V2_FLAG));
+        s.getOutputStream().write(new byte[100]);
+        s.shutdownOutput();
+        assertThat(s.getInputStream().read()).isEqualTo(-1);
     }
 }
