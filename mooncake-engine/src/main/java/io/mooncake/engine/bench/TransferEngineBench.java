@@ -8,6 +8,7 @@ import io.mooncake.engine.api.SegmentHandle;
 import io.mooncake.engine.api.TransferEngine;
 import io.mooncake.engine.api.TransferRequest;
 import io.mooncake.engine.config.EngineConfig;
+import io.mooncake.engine.config.TcpServerLimits;
 import io.mooncake.engine.memory.MemoryKind;
 import io.mooncake.engine.memory.NativeMemory;
 import io.mooncake.engine.stats.TransferListener;
@@ -45,6 +46,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * much as on the copier (measured on a VM: ranges 256 MiB apart copy at 60 % of the rate of ranges
  * 16 MiB apart, tmpfs and hugetlbfs alike), and the reference's memory transports are a memcpy of
  * exactly those bytes.
+ *
+ * <p>{@code --reset_on_peer_close=false} (target) ends a connection the peer closed first with a FIN
+ * instead of a reset ({@code mooncake.tcp.reset-on-peer-close}), to measure what the reset saves a
+ * connection-per-request initiator.
  *
  * <p>{@code --protocol=tcp} measures tcp alone (the same-host and same-process transports are
  * switched off); {@code --protocol=shm} runs tcp plus the same-host shared-memory transport, which
@@ -93,6 +98,7 @@ public final class TransferEngineBench {
         DEFAULTS.put("connections_per_peer", "0");
         DEFAULTS.put("slice_size", "0");
         DEFAULTS.put("socket_buffer_size", "-1");
+        DEFAULTS.put("reset_on_peer_close", "true");
         DEFAULTS.put("latency", "true");
         DEFAULTS.put("verify", "false");
         DEFAULTS.put("seed", "0");
@@ -162,6 +168,11 @@ public final class TransferEngineBench {
         if (socketBuffer >= 0) {
             b.socketBufferSize(socketBuffer);
         }
+        String reset = flags.get("reset_on_peer_close");
+        if (!reset.equals("true") && !reset.equals("false")) {
+            fail("--reset_on_peer_close must be true or false, got '" + reset + "'");
+        }
+        b.tcpServerLimits(TcpServerLimits.DEFAULTS.withResetOnPeerClose(Boolean.parseBoolean(reset)));
         return b.build();
     }
 
