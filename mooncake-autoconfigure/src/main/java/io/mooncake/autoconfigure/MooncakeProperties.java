@@ -749,10 +749,10 @@ public class MooncakeProperties {
         private Duration bodyTimeout = io.mooncake.engine.config.EngineConfig.DEFAULT_TCP_BODY_TIMEOUT;
 
         /**
-         * When a peer closes its data connection after its last request was answered, end it with a
-         * reset instead of a FIN, so that the peer's socket does not wait a minute in TIME_WAIT (a
-         * reference initiator opens one connection per request). Off only for a client that shuts
-         * down its output and reads its answers afterwards over a lossy network.
+         * Whether a data connection the peer closed first, after its last request was answered, ends
+         * with a reset instead of a FIN, so that the peer's socket does not wait a minute in
+         * TIME_WAIT (a reference initiator opens one connection per request). Off only for a client
+         * that shuts down its output and reads its answers afterwards over a lossy network.
          */
         private boolean resetOnPeerClose = true;
 

@@ -65,9 +65,9 @@ class MooncakePropertiesTests {
             }
         }
         assertThat(problems).isEmpty();
-        // 50 mooncake.* (2 of them mooncake.cxl.*, 1 mooncake.auth.*, 9 mooncake.tls.*), 2 mooncake.metrics.*,
-        // 2 management.endpoint.mooncake.* (generated for the endpoint)
-        assertThat(metadata.get("properties")).hasSize(54);
+        // 51 mooncake.* (2 of them mooncake.cxl.*, 1 mooncake.auth.*, 9 mooncake.tls.*, 5 mooncake.tcp.*),
+        // 2 mooncake.metrics.*, 2 management.endpoint.mooncake.* (generated for the endpoint)
+        assertThat(metadata.get("properties")).hasSize(55);
     }
 
     @Test
