@@ -60,6 +60,16 @@ public final class EtcdMetadataStore implements MetadataStore {
     private final Map<String, byte[]> unsynced = new ConcurrentHashMap<>();
     private final List<PrefixWatch> watches = new CopyOnWriteArrayList<>();
     private final Object leaseLock = new Object();
+    /**
+     * Held around each write of an owned key (put, delete, and each re-publication after a lost lease
+     * or an outage) together with its check that the value is still the owned one: a re-publication
+     * that read an older value must not land after a newer put (a restarted node's first, bufferless
+     * descriptor would stay in etcd for good, its node believing its buffers published).
+     */
+    private final Object writeLock = new Object();
+    /** Tests: runs in a re-publication between its check and its write (key given). */
+    volatile java.util.function.Consumer<String> beforeRepublishing = k -> {
+    };
     private volatile long leaseId;
     private volatile boolean reachable = true;
     private volatile boolean closed;
@@ -111,17 +121,21 @@ public final class EtcdMetadataStore implements MetadataStore {
     @Override
     public void put(String key, byte[] value) {
         byte[] v = value.clone();
-        owned.put(key, v);
-        unsynced.put(key, v);
-        putWithLease(key, v, leaseId);
-        unsynced.remove(key, v);
+        synchronized (writeLock) {
+            owned.put(key, v);
+            unsynced.put(key, v);
+            putWithLease(key, v, leaseId);
+            unsynced.remove(key, v);
+        }
     }
 
     @Override
     public void delete(String key) {
-        owned.remove(key);
-        unsynced.remove(key);
-        await(client.getKVClient().delete(bytes(key)), "DELETE '" + key + "'");
+        synchronized (writeLock) {
+            owned.remove(key);
+            unsynced.remove(key);
+            await(client.getKVClient().delete(bytes(key)), "DELETE '" + key + "'");
+        }
     }
 
     @Override
@@ -233,12 +247,15 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     private void putUnsynced(long lease) {
         for (Map.Entry<String, byte[]> e : unsynced.entrySet()) {
-            if (owned.get(e.getKey()) != e.getValue()) {
-                unsynced.remove(e.getKey(), e.getValue()); // deleted or replaced meanwhile
-                continue;
+            synchronized (writeLock) {
+                if (owned.get(e.getKey()) != e.getValue()) {
+                    unsynced.remove(e.getKey(), e.getValue()); // deleted or replaced meanwhile
+                    continue;
+                }
+                beforeRepublishing.accept(e.getKey());
+                putWithLease(e.getKey(), e.getValue(), lease);
+                unsynced.remove(e.getKey(), e.getValue());
             }
-            putWithLease(e.getKey(), e.getValue(), lease);
-            unsynced.remove(e.getKey(), e.getValue());
         }
     }
 

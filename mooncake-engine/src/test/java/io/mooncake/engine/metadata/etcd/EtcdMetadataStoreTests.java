@@ -113,6 +113,55 @@ class EtcdMetadataStoreTests extends MetadataBackendContractTests {
         assertThat(store.leaseId()).isNotEqualTo(first);
     }
 
+    /**
+     * A re-publication after a lost lease read the owned value before a newer put replaced it: it must
+     * not land after that put (found by ChaosTest: a restarted peer's first, bufferless descriptor stayed
+     * in etcd while the peer believed its buffer published). The hook holds the re-publication between its
+     * check and its write while another thread publishes the newer descriptor.
+     */
+    @Test
+    void aRePublicationAfterALostLeaseDoesNotOverwriteANewerPut() throws Exception {
+        String cluster = uniqueCluster();
+        MetadataKeys keys = MetadataKeys.forCluster(cluster);
+        KvSegmentDirectory d = directory(cluster);
+        RpcMeta rpc = new RpcMeta("127.0.0.1", 15131);
+        d.publish(SegmentDescriptor.tcp("node-race:1", 15130, 2, List.of()), rpc);
+        SegmentDescriptor withBuffer = SegmentDescriptor.tcp("node-race:1", 15130, 2,
+                List.of(BufferDescriptor.of("node-race:1", 8192, 4096)));
+        EtcdMetadataStore store = (EtcdMetadataStore) d.store();
+        java.util.concurrent.CompletableFuture<Void> newer = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        store.beforeRepublishing = key -> {
+            if (key.equals(keys.ram("node-race:1")) && once.compareAndSet(false, true)) {
+                Thread t = new Thread(() -> {
+                    try {
+                        d.publish(withBuffer, rpc);
+                        newer.complete(null);
+                    } catch (RuntimeException e) {
+                        newer.completeExceptionally(e);
+                    }
+                });
+                t.start();
+                try {
+                    Thread.sleep(300); // long enough for that put to land first, were it not held back
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        etcd.revokeLease(store.leaseId());
+
+        newer.get(ttl().plusSeconds(20).toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(once).isTrue();
+        await().atMost(ttl().plusSeconds(3)).untilAsserted(() -> assertThat(etcd.rawGet(keys.ram("node-race:1")))
+                .hasValueSatisfying(v -> assertThat(new String(v, java.nio.charset.StandardCharsets.UTF_8))
+                        .contains("8192")));
+        // and it stays so: nothing older lands later
+        Thread.sleep(ttl().toMillis());
+        assertThat(new String(etcd.rawGet(keys.ram("node-race:1")).orElseThrow(),
+                java.nio.charset.StandardCharsets.UTF_8)).contains("8192");
+    }
+
     @Test
     void etcdRestartKeepsCachedPeersUsableAndTheStoreReconnects() {
         String cluster = uniqueCluster();
