@@ -57,6 +57,12 @@ public final class HttpMetadataStore implements MetadataStore {
     private final HttpClient client;
     private final ScheduledExecutorService refresher;
     private final Map<String, byte[]> owned = new ConcurrentHashMap<>();
+    /**
+     * Held around put, delete and each key's refresh (with its check that the value is still the owned
+     * one), so that a refresh cannot write an older value after a newer put, or bring back a deleted key
+     * (as in EtcdMetadataStore).
+     */
+    private final Object writeLock = new Object();
     private volatile long serverTtlMillis;
     private volatile boolean reachable = true;
     private volatile boolean closed;
@@ -111,20 +117,24 @@ public final class HttpMetadataStore implements MetadataStore {
     @Override
     public void put(String key, byte[] value) {
         byte[] body = stripNewline(value);
-        owned.put(key, body);
-        HttpResponse<byte[]> r = send("PUT", key, body);
-        if (r.statusCode() != 200) {
-            throw failure("PUT", key, r);
+        synchronized (writeLock) {
+            owned.put(key, body);
+            HttpResponse<byte[]> r = send("PUT", key, body);
+            if (r.statusCode() != 200) {
+                throw failure("PUT", key, r);
+            }
         }
     }
 
     @Override
     public void delete(String key) {
-        owned.remove(key);
-        HttpResponse<byte[]> r = send("DELETE", key, null);
-        // the Python and master servers answer 404 for a missing key; that is what we wanted anyway
-        if (r.statusCode() != 200 && r.statusCode() != 404) {
-            throw failure("DELETE", key, r);
+        synchronized (writeLock) {
+            owned.remove(key);
+            HttpResponse<byte[]> r = send("DELETE", key, null);
+            // the Python and master servers answer 404 for a missing key; that is what we wanted anyway
+            if (r.statusCode() != 200 && r.statusCode() != 404) {
+                throw failure("DELETE", key, r);
+            }
         }
     }
 
@@ -178,18 +188,23 @@ public final class HttpMetadataStore implements MetadataStore {
                 }
                 String key = e.getKey();
                 try {
-                    if (!expiring) {
-                        // the server keeps keys: write one again only if it lost it (a restart)
-                        HttpResponse<byte[]> g = send("GET", key, null);
-                        if (g.statusCode() != 404 || owned.get(key) != e.getValue()) {
-                            continue;
+                    synchronized (writeLock) {
+                        if (owned.get(key) != e.getValue()) {
+                            continue; // replaced or deleted meanwhile: that write is the one to keep
                         }
-                        log.info("Metadata server '{}' lost '{}' (restarted?); writing it again", shown, key);
-                    }
-                    HttpResponse<byte[]> r = send("PUT", key, e.getValue());
-                    if (r.statusCode() != 200) {
-                        log.warn("Refreshing '{}' at '{}' failed: HTTP {} {}", key, shown, r.statusCode(),
-                                bodyText(r));
+                        if (!expiring) {
+                            // the server keeps keys: write one again only if it lost it (a restart)
+                            HttpResponse<byte[]> g = send("GET", key, null);
+                            if (g.statusCode() != 404) {
+                                continue;
+                            }
+                            log.info("Metadata server '{}' lost '{}' (restarted?); writing it again", shown, key);
+                        }
+                        HttpResponse<byte[]> r = send("PUT", key, e.getValue());
+                        if (r.statusCode() != 200) {
+                            log.warn("Refreshing '{}' at '{}' failed: HTTP {} {}", key, shown, r.statusCode(),
+                                    bodyText(r));
+                        }
                     }
                 } catch (MetadataUnavailableException ex) {
                     log.debug("Refreshing '{}' failed: {}", key, ex.getMessage());

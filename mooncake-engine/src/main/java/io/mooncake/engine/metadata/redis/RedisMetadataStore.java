@@ -78,6 +78,11 @@ public final class RedisMetadataStore implements MetadataStore {
     private final StatefulRedisConnection<byte[], byte[]> connection;
     private final ScheduledExecutorService refresher;
     private final Map<String, byte[]> owned = new ConcurrentHashMap<>();
+    /**
+     * Held around put, delete and the refresh of the owned keys, so that a refresh that read an older
+     * value cannot land after a newer put (or bring back a deleted key) (as in EtcdMetadataStore).
+     */
+    private final Object writeLock = new Object();
     private volatile boolean reachable = true;
     private volatile boolean closed;
 
@@ -145,14 +150,18 @@ public final class RedisMetadataStore implements MetadataStore {
     @Override
     public void put(String key, byte[] value) {
         byte[] v = value.clone();
-        owned.put(key, v);
-        await(connection.async().set(bytes(key), v, SetArgs.Builder.px(ttlMillis)), "SET '" + key + "'");
+        synchronized (writeLock) {
+            owned.put(key, v);
+            await(connection.async().set(bytes(key), v, SetArgs.Builder.px(ttlMillis)), "SET '" + key + "'");
+        }
     }
 
     @Override
     public void delete(String key) {
-        owned.remove(key);
-        await(connection.async().del(bytes(key)), "DEL '" + key + "'");
+        synchronized (writeLock) {
+            owned.remove(key);
+            await(connection.async().del(bytes(key)), "DEL '" + key + "'");
+        }
     }
 
     @Override
@@ -181,12 +190,15 @@ public final class RedisMetadataStore implements MetadataStore {
             return;
         }
         try {
-            List<RedisFuture<String>> pending = new ArrayList<>();
-            for (Map.Entry<String, byte[]> e : owned.entrySet()) {
-                pending.add(connection.async().set(bytes(e.getKey()), e.getValue(), SetArgs.Builder.px(ttlMillis)));
-            }
-            for (RedisFuture<String> f : pending) {
-                await(f, "refresh owned keys");
+            synchronized (writeLock) {
+                List<RedisFuture<String>> pending = new ArrayList<>();
+                for (Map.Entry<String, byte[]> e : owned.entrySet()) {
+                    pending.add(connection.async().set(bytes(e.getKey()), e.getValue(),
+                            SetArgs.Builder.px(ttlMillis)));
+                }
+                for (RedisFuture<String> f : pending) {
+                    await(f, "refresh owned keys");
+                }
             }
         } catch (MetadataUnavailableException e) {
             log.debug("Refreshing keys at {} failed: {}", describe(), e.getMessage());
