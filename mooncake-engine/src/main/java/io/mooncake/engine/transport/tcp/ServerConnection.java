@@ -56,7 +56,7 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
     private boolean settled;
     private boolean servedOne;
     private boolean sendBufferSized;
-    /** Whether TCP_NODELAY is set, or need not be (see {@link #beforeWrite}). */
+    /** Whether TCP_NODELAY is set (see {@link #beforeWrite}). */
     private boolean noDelay;
     /** Whether anything was written to the socket yet. */
     private boolean wroteOnce;
@@ -108,6 +108,7 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
         this.loop = loop;
         this.pool = loop.stagingPool();
         this.address = address;
+        this.noDelay = owner.authentication().guarded(); // then set at accept (TcpTransport)
     }
 
     /** Tests: whether the socket has TCP_NODELAY set now (any thread). */
@@ -159,7 +160,6 @@ final class ServerConnection implements IoLoop.Handler, StagingPool.Waiter {
             rd = tls;
             wr = tls;
         }
-        noDelay = owner.authentication().guarded(); // set at accept
         if (!closed) {
             start();
         }

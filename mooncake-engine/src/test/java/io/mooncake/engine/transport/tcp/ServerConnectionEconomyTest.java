@@ -4,18 +4,12 @@ import static io.mooncake.engine.testsupport.RawClient.header;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.mooncake.engine.batch.Deadlines;
 import io.mooncake.engine.config.TcpServerLimits;
-import io.mooncake.engine.memory.MemoryRegistry;
-import io.mooncake.engine.memory.NativeMemory;
-import io.mooncake.engine.testsupport.Engines;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -35,56 +29,35 @@ import org.junit.jupiter.api.Test;
  */
 class ServerConnectionEconomyTest {
 
-    private static final byte[] OK = status(TcpWire.STATUS_OK);
+    private static final byte[] OK = LoopbackTcpTarget.status(TcpWire.STATUS_OK);
 
+    private LoopbackTcpTarget target;
     private TcpTransport transport;
-    private Deadlines deadlines;
     private ByteBuffer buffer;
     private long address;
-    private final List<Socket> sockets = new ArrayList<>();
-
-    private static byte[] status(int s) {
-        return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(TcpWire.statusFrame(s)).array();
-    }
 
     @BeforeEach
-    void start() {
+    void start() throws IOException {
         start(TcpServerLimits.DEFAULTS);
     }
 
-    private void start(TcpServerLimits limits) {
-        if (transport != null) {
-            transport.close();
-            deadlines.close();
+    private void start(TcpServerLimits limits) throws IOException {
+        if (target != null) {
+            target.close();
         }
-        MemoryRegistry registry = new MemoryRegistry();
-        deadlines = new Deadlines("economy-test");
-        transport = new TcpTransport(io.mooncake.engine.transport.TransportContext.of(
-                Engines.loopback().tcpServerLimits(limits).build(), registry, "127.0.0.1:1",
-                "127.0.0.1", deadlines, name -> {
-                }));
-        transport.start();
-        buffer = ByteBuffer.allocateDirect(1 << 20);
-        address = NativeMemory.addressOf(buffer);
-        registry.register(address, buffer.capacity(), "cpu:0", true, this);
+        target = new LoopbackTcpTarget("economy-test", limits);
+        transport = target.transport;
+        buffer = target.buffer;
+        address = target.address;
     }
 
     @AfterEach
     void stop() throws IOException {
-        for (Socket s : sockets) {
-            s.close();
-        }
-        transport.close();
-        deadlines.close();
+        target.close();
     }
 
     private Socket connect() throws IOException {
-        Socket s = new Socket();
-        s.connect(new InetSocketAddress("127.0.0.1", transport.dataPort()), 5000);
-        s.setSoTimeout(20_000);
-        s.setTcpNoDelay(true);
-        sockets.add(s);
-        return s;
+        return target.connect("127.0.0.1");
     }
 
     private ServerConnection onlyServerConnection() {

@@ -5,24 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.awaitility.Awaitility.await;
 
-import io.mooncake.engine.batch.Deadlines;
 import io.mooncake.engine.config.TcpServerLimits;
 import io.mooncake.engine.memory.MemoryRegistry;
-import io.mooncake.engine.memory.NativeMemory;
-import io.mooncake.engine.testsupport.Engines;
 import io.mooncake.engine.testsupport.Hex;
 import io.mooncake.engine.testsupport.RawClient;
-import io.mooncake.engine.transport.TransportContext;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.Pipe;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,40 +35,27 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class TcpServerHardeningTest {
 
-    private static final byte[] OK = status(TcpWire.STATUS_OK);
-    private static final byte[] REJECTED = status(TcpWire.STATUS_REJECTED);
+    private static final byte[] OK = LoopbackTcpTarget.status(TcpWire.STATUS_OK);
+    private static final byte[] REJECTED = LoopbackTcpTarget.status(TcpWire.STATUS_REJECTED);
 
+    private LoopbackTcpTarget target;
     private TcpTransport transport;
     private MemoryRegistry registry;
-    private Deadlines deadlines;
     private ByteBuffer buffer;
     private long address;
-    private final List<Socket> sockets = new ArrayList<>();
-
-    private static byte[] status(int s) {
-        return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(TcpWire.statusFrame(s)).array();
-    }
 
     private void start(TcpServerLimits limits) {
-        registry = new MemoryRegistry();
-        deadlines = new Deadlines("hardening-test");
-        transport = new TcpTransport(TransportContext.of(Engines.loopback().tcpServerLimits(limits).build(), registry,
-                "127.0.0.1:1", "127.0.0.1", deadlines, name -> {
-                }));
-        transport.start();
-        buffer = ByteBuffer.allocateDirect(1 << 20);
-        address = NativeMemory.addressOf(buffer);
-        registry.register(address, buffer.capacity(), "cpu:0", true, this);
+        target = new LoopbackTcpTarget("hardening-test", limits);
+        transport = target.transport;
+        registry = target.registry;
+        buffer = target.buffer;
+        address = target.address;
     }
 
     @AfterEach
     void stop() throws IOException {
-        for (Socket s : sockets) {
-            s.close();
-        }
-        if (transport != null) {
-            transport.close();
-            deadlines.close();
+        if (target != null) {
+            target.close();
         }
     }
 
@@ -84,13 +64,7 @@ class TcpServerHardeningTest {
     }
 
     private Socket connect(String from) throws IOException {
-        Socket s = new Socket();
-        s.bind(new InetSocketAddress(from, 0));
-        s.connect(new InetSocketAddress("127.0.0.1", transport.dataPort()), 5000);
-        s.setSoTimeout(20_000);
-        s.setTcpNoDelay(true);
-        sockets.add(s);
-        return s;
+        return target.connect(from);
     }
 
     /** A v2 WRITE of 16 bytes answered OK from {@code from}: the port serves. */
